@@ -1,0 +1,437 @@
+"""Symbolic tensors: KerasTensor, Node, InputLayer/Input, and output-shape inference by meta probes."""
+
+import operator
+
+import numpy as np
+import torch
+
+from kerastorch import backend
+from kerastorch.engine import layer as layer_module
+
+
+class KerasTensor:
+    """A symbolic tensor of a functional model: a shape, a dtype and the layer call that made it.
+
+    Args:
+        shape: tuple with None for unknown dimensions (the batch dimension first).
+        dtype: Keras dtype name.
+        name: a readable name.
+    """
+
+    def __init__(self, shape, dtype="float32", name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.name = name
+        self._keras_history = None  # (layer, node_index, tensor_index)
+        self._keras_mask = None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        layer = self._keras_history[0].name if self._keras_history else None
+        return f"<KerasTensor shape={self.shape} dtype={self.dtype} name={self.name!r} (created by layer {layer!r})>"
+
+    def __len__(self):
+        if self.shape and self.shape[0] is not None:
+            return self.shape[0]
+        raise TypeError("len() of a symbolic tensor with an unknown batch dimension is undefined.")
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+    def __bool__(self):
+        return True
+
+    # Arithmetic on symbolic tensors records a TensorOp layer, as tf.keras records TFOpLambda.
+    def _op(self, op, other, reverse=False):
+        layer = TensorOp(op, constant=None if isinstance(other, KerasTensor) else other, reverse=reverse)
+        return layer([self, other] if isinstance(other, KerasTensor) else self)
+
+    def __add__(self, other):
+        return self._op("add", other)
+
+    def __radd__(self, other):
+        return self._op("add", other, reverse=True)
+
+    def __sub__(self, other):
+        return self._op("subtract", other)
+
+    def __rsub__(self, other):
+        return self._op("subtract", other, reverse=True)
+
+    def __mul__(self, other):
+        return self._op("multiply", other)
+
+    def __rmul__(self, other):
+        return self._op("multiply", other, reverse=True)
+
+    def __truediv__(self, other):
+        return self._op("divide", other)
+
+    def __rtruediv__(self, other):
+        return self._op("divide", other, reverse=True)
+
+    def __neg__(self):
+        return self._op("multiply", -1.0)
+
+
+def any_symbolic(value):
+    if isinstance(value, KerasTensor):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(any_symbolic(v) for v in value)
+    if isinstance(value, dict):
+        return any(any_symbolic(v) for v in value.values())
+    return False
+
+
+class Node:
+    """One call of a layer on symbolic tensors: which tensors went in, which came out."""
+
+    def __init__(self, layer, input_tensors, output_tensors, call_kwargs, input_is_list):
+        self.outbound_layer = layer
+        self.input_tensors = list(input_tensors)
+        self.output_tensors = list(output_tensors)
+        self.call_kwargs = dict(call_kwargs)
+        self.input_is_list = input_is_list
+        self.inbound_layers = [t._keras_history[0] for t in self.input_tensors]
+        self.node_indices = [t._keras_history[1] for t in self.input_tensors]
+        self.tensor_indices = [t._keras_history[2] for t in self.input_tensors]
+        node_index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for index, tensor in enumerate(self.output_tensors):
+            tensor._keras_history = (layer, node_index, index)
+        for inbound in self.inbound_layers:
+            inbound._outbound_nodes.append(self)
+
+    @property
+    def layer(self):
+        return self.outbound_layer
+
+    @property
+    def input_shapes(self):
+        shapes = [t.shape for t in self.input_tensors]
+        return shapes if self.input_is_list else (shapes[0] if shapes else None)
+
+    @property
+    def output_shapes(self):
+        shapes = [t.shape for t in self.output_tensors]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def unpacked_inputs(self):
+        return list(self.input_tensors) if self.input_is_list else self.input_tensors[0]
+
+    @property
+    def unpacked_outputs(self):
+        return self.output_tensors[0] if len(self.output_tensors) == 1 else list(self.output_tensors)
+
+
+def _symbolic_shapes(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [t.shape for t in inputs]
+    return inputs.shape
+
+
+def call_symbolic(layer, inputs, args, kwargs):
+    """Records a Node for `layer(inputs)` on KerasTensors and returns the symbolic outputs."""
+    if args:
+        raise TypeError(
+            f"Layer '{layer.name}' was called on symbolic tensors with extra positional arguments; "
+            "pass them as keyword arguments."
+        )
+    input_is_list = isinstance(inputs, (list, tuple))
+    flat = list(inputs) if input_is_list else [inputs]
+    for tensor in flat:
+        if not isinstance(tensor, KerasTensor):
+            raise TypeError(
+                f"Layer '{layer.name}' was called on a mix of symbolic and concrete values: {tensor!r}. "
+                "All inputs of a functional-model layer must come from Input() or other layers."
+            )
+    kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
+    shapes = _symbolic_shapes(inputs)
+    if layer.input_spec is not None:
+        layer_module._check_input_spec(layer, layer.input_spec, shapes if input_is_list else [shapes])
+    if not layer.built:
+        layer._build_on(shapes if input_is_list else shapes)
+    output_shapes, output_dtypes = infer_output(layer, inputs, kwargs)
+    multiple = isinstance(output_shapes, list)
+    outputs = []
+    for index, (shape, dtype) in enumerate(zip(output_shapes if multiple else [output_shapes], output_dtypes)):
+        outputs.append(KerasTensor(shape, dtype, name=f"{layer.name}/out:{index}" if multiple else f"{layer.name}/out"))
+    Node(layer, flat, outputs, kwargs, input_is_list)
+    return outputs if multiple else outputs[0]
+
+
+def _dtype_of_inputs(inputs):
+    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return flat[0].dtype if flat else backend.floatx()
+
+
+def infer_output(layer, inputs, kwargs):
+    """(output shape(s), list of dtype names) of `layer` on symbolic `inputs`."""
+    shapes = _symbolic_shapes(inputs)
+    if type(layer).compute_output_shape is layer_module.Layer.compute_output_shape:
+        return probe(layer, shapes, _input_dtypes(inputs), kwargs)
+    output_shape = layer.compute_output_shape(shapes)
+    output_shape = _normalize_shape_result(output_shape)
+    count = len(output_shape) if isinstance(output_shape, list) else 1
+    has_weights = bool(layer._weight_specs) or bool(layer._sublayers())
+    dtype = layer.dtype if has_weights or not _dtype_of_inputs(inputs).startswith("int") else _dtype_of_inputs(inputs)
+    return output_shape, [dtype] * count
+
+
+def _normalize_shape_result(shape):
+    if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
+        return [tuple(s) for s in shape]
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (tuple, list)):
+        return [tuple(s) for s in shape]
+    return tuple(shape)
+
+
+def _input_dtypes(inputs):
+    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return [t.dtype for t in flat]
+
+
+def _concrete(shape, fill):
+    return tuple(fill if d is None else d for d in shape)
+
+
+def probe_output_shape(layer, input_shape):
+    """compute_output_shape by running `call` on meta tensors (unknown dims marked None)."""
+    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+        dtypes = [backend.floatx()] * len(input_shape)
+    else:
+        dtypes = [backend.floatx()]
+    shape, _ = probe(layer, input_shape, dtypes, {})
+    return shape
+
+
+def probe(layer, input_shape, dtypes, kwargs):
+    """Runs the layer on fake inputs twice with different sizes for unknown dims; differing dims are None."""
+    multi = isinstance(input_shape, list) and (not input_shape or isinstance(input_shape[0], (tuple, list)))
+    results = []
+    for fill in (2, 3):
+        shapes = input_shape if multi else [input_shape]
+        tensors = []
+        for shape, dtype in zip(shapes, dtypes):
+            concrete = _concrete(shape, fill)
+            torch_dtype = backend.standardize_dtype(dtype)
+            tensors.append(torch.zeros(concrete, dtype=torch_dtype, device="meta"))
+        args = tensors if multi else tensors[0]
+        outputs = _run_fake(layer, args, kwargs)
+        results.append(outputs)
+    first, second = results
+    flat_first = first if isinstance(first, (list, tuple)) else [first]
+    flat_second = second if isinstance(second, (list, tuple)) else [second]
+    shapes = []
+    for a, b in zip(flat_first, flat_second):
+        shapes.append(tuple(da if da == db else None for da, db in zip(a.shape, b.shape)))
+    out_dtypes = [backend.dtype_name(t.dtype) for t in flat_first]
+    if isinstance(first, (list, tuple)):
+        return shapes, out_dtypes
+    return shapes[0], out_dtypes
+
+
+def _run_fake(layer, args, kwargs):
+    """Calls layer.call with meta copies of its parameters and buffers (no real compute)."""
+    params_and_buffers = {}
+    for name, tensor in list(layer.named_parameters()) + list(layer.named_buffers()):
+        params_and_buffers[name] = torch.empty_like(tensor, device="meta")
+    was_training = layer.training
+    layer.eval()
+    try:
+        with torch.no_grad():
+            try:
+                return torch.func.functional_call(layer, params_and_buffers, (args,), kwargs, strict=False)
+            except (NotImplementedError, RuntimeError):
+                pass
+            # Some ops have no meta kernel: run for real on small CPU zeros instead.
+            real_args = [torch.zeros(a.shape, dtype=a.dtype) for a in (args if isinstance(args, list) else [args])]
+            device = layer._current_device() or torch.device("cpu")
+            real_args = [a.to(device) for a in real_args]
+            stateful_backup = _snapshot_states(layer)
+            try:
+                return layer(real_args if isinstance(args, list) else real_args[0], **kwargs)
+            finally:
+                _restore_states(layer, stateful_backup)
+    finally:
+        layer.train(was_training)
+
+
+def _snapshot_states(layer):
+    return {id(m): getattr(m, "states", None) for m in layer.modules() if hasattr(m, "states")}
+
+
+def _restore_states(layer, snapshot):
+    for module in layer.modules():
+        if id(module) in snapshot:
+            try:
+                module.states = snapshot[id(module)]
+            except AttributeError:
+                pass
+
+
+class InputLayer(layer_module.Layer):
+    """The entry point of a functional model: holds the shape and dtype of one input.
+
+    Args:
+        input_shape: shape without the batch dimension.
+        batch_size: fixed batch size, or None.
+        batch_input_shape: full shape including the batch dimension.
+        dtype: input dtype name (default floatx).
+        sparse: must be False.
+        name: layer name.
+    """
+
+    def __init__(
+        self,
+        input_shape=None,
+        batch_size=None,
+        batch_input_shape=None,
+        dtype=None,
+        input_tensor=None,
+        sparse=False,
+        name=None,
+        ragged=False,
+        batch_shape=None,
+        **kwargs,
+    ):
+        if sparse or ragged:
+            raise ValueError(
+                f"InputLayer '{name}': sparse and ragged inputs are not supported (got sparse={sparse!r}, "
+                f"ragged={ragged!r}); feed dense arrays instead."
+            )
+        if batch_shape is not None and batch_input_shape is None:
+            batch_input_shape = batch_shape
+        if name is None:
+            name = backend.unique_object_name("input")
+        kwargs.pop("trainable", None)
+        super().__init__(name=name, dtype=dtype or backend.floatx(), **kwargs)
+        if input_tensor is not None:
+            raise ValueError(
+                f"InputLayer '{name}' got input_tensor={input_tensor!r}; pass a KerasTensor through Input(tensor=...)."
+            )
+        if batch_input_shape is None:
+            if input_shape is None:
+                raise ValueError(
+                    f"InputLayer '{name}' needs `input_shape` or `batch_input_shape`. Received neither."
+                )
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            batch_input_shape = (batch_size,) + tuple(input_shape)
+        self._batch_input_shape = tuple(None if d is None else int(d) for d in batch_input_shape)
+        self._input_dtype = dtype or backend.floatx()
+        self.built = True
+        self.is_placeholder = True
+        tensor = KerasTensor(self._batch_input_shape, self._input_dtype, name=name)
+        Node(self, [], [tensor], {}, False)
+
+    @property
+    def dtype(self):
+        return self._input_dtype
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            "batch_input_shape": list(self._batch_input_shape),
+            "dtype": self._input_dtype,
+            "sparse": False,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("ragged", None)
+        return cls(**config)
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=False, tensor=None, batch_shape=None, **kwargs):
+    """Returns a symbolic input tensor for a functional model.
+
+    Args:
+        shape: shape without the batch dimension, e.g. `(784,)`.
+        batch_size: optional fixed batch size.
+        name: optional name (used as the input's key when data are given as a dict).
+        dtype: dtype name, default floatx.
+        sparse: must be False (sparse tensors are not supported).
+        tensor: an existing KerasTensor to reuse as this input.
+        batch_shape: full shape including the batch dimension (alternative to `shape`).
+    """
+    batch_input_shape = kwargs.pop("batch_input_shape", None) or batch_shape
+    if kwargs:
+        raise TypeError(f"Input got unexpected keyword argument(s): {', '.join(map(repr, kwargs))}.")
+    if tensor is not None:
+        if isinstance(tensor, KerasTensor):
+            return tensor
+        raise ValueError(
+            f"Input(tensor=...) expects a KerasTensor. Received: {type(tensor).__name__}. "
+            "Feed concrete data through fit/predict instead."
+        )
+    if shape is None and batch_input_shape is None:
+        raise ValueError("Please provide to Input either a `shape` or a `batch_shape` argument.")
+    if isinstance(shape, int):
+        shape = (shape,)
+    layer = InputLayer(
+        input_shape=shape,
+        batch_size=batch_size,
+        batch_input_shape=batch_input_shape,
+        dtype=dtype,
+        sparse=sparse,
+        name=name,
+    )
+    return layer._inbound_nodes[0].output_tensors[0]
+
+
+def int_shape(value):
+    """Shape tuple of a KerasTensor, torch tensor or array."""
+    if isinstance(value, KerasTensor):
+        return value.shape
+    return tuple(np.shape(value))
+
+
+_TENSOR_OPS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv}
+
+
+class TensorOp(layer_module.Layer):
+    """Arithmetic between symbolic tensors (`x + y`, `2 * x`) recorded as a layer.
+
+    Args:
+        op: one of 'add', 'subtract', 'multiply', 'divide'.
+        constant: the non-tensor operand, or None when both operands are tensors.
+        reverse: True when the constant is the left operand.
+    """
+
+    def __init__(self, op, constant=None, reverse=False, **kwargs):
+        if op not in _TENSOR_OPS:
+            raise ValueError(f"TensorOp expects `op` in {sorted(_TENSOR_OPS)}. Received: op={op!r}")
+        kwargs.setdefault("name", backend.unique_object_name(f"tf_op_{op}"))
+        super().__init__(**kwargs)
+        self.op = op
+        self.constant = constant
+        self.reverse = bool(reverse)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        fn = _TENSOR_OPS[self.op]
+        if isinstance(inputs, (list, tuple)):
+            return fn(inputs[0], inputs[1])
+        constant = self.constant
+        return fn(constant, inputs) if self.reverse else fn(inputs, constant)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"op": self.op, "constant": self.constant, "reverse": self.reverse})
+        return config

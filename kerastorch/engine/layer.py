@@ -1,0 +1,700 @@
+"""Layer: the Keras layer life cycle (lazy build, add_weight, Keras-layout weights) on torch.nn.Module."""
+
+import inspect
+import re
+
+import numpy as np
+import torch
+
+from kerastorch import backend
+
+LAYER_REGISTRY = {}
+
+_BASE_KWARGS = (
+    "name",
+    "trainable",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "input_dim",
+    "weights",
+    "activity_regularizer",
+    "autocast",
+    "dynamic",
+)
+
+
+class InputSpec:
+    """Constraints on the rank and axis sizes of a layer's input, checked on every call.
+
+    Args:
+        dtype: expected dtype name, or None.
+        shape: expected shape (None entries are free), or None.
+        ndim, max_ndim, min_ndim: rank constraints.
+        axes: dict mapping axis index to its required size.
+    """
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
+        self.dtype = dtype
+        self.shape = None if shape is None else tuple(shape)
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = dict(axes or {})
+
+    def __repr__(self):
+        spec = [
+            f"{key}={value!r}"
+            for key, value in (
+                ("dtype", self.dtype),
+                ("shape", self.shape),
+                ("ndim", self.ndim),
+                ("max_ndim", self.max_ndim),
+                ("min_ndim", self.min_ndim),
+                ("axes", self.axes or None),
+            )
+            if value is not None
+        ]
+        return f"InputSpec({', '.join(spec)})"
+
+    def get_config(self):
+        return {
+            "dtype": self.dtype,
+            "shape": self.shape,
+            "ndim": self.ndim,
+            "max_ndim": self.max_ndim,
+            "min_ndim": self.min_ndim,
+            "axes": self.axes,
+        }
+
+
+def _shape_text(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _check_input_spec(layer, specs, shapes):
+    """Raises ValueError naming the layer when an input shape breaks its InputSpec."""
+    if not isinstance(specs, (list, tuple)):
+        specs = [specs]
+    if len(specs) != len(shapes):
+        if len(specs) == 1 and len(shapes) > 1:
+            raise ValueError(
+                f"{type(layer).__name__} '{layer.name}' expects 1 input, got {len(shapes)} inputs."
+            )
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}' expects {len(specs)} inputs, got {len(shapes)} inputs."
+        )
+    who = f"{type(layer).__name__} '{layer.name}'"
+    for spec, shape in zip(specs, shapes):
+        if spec is None:
+            continue
+        rank = len(shape)
+        if spec.ndim is not None and rank != spec.ndim:
+            raise ValueError(
+                f"{who} expects input with ndim={spec.ndim}, got ndim={rank} (shape {_shape_text(shape)})."
+            )
+        if spec.max_ndim is not None and rank > spec.max_ndim:
+            raise ValueError(
+                f"{who} expects input with ndim <= {spec.max_ndim}, got ndim={rank} (shape {_shape_text(shape)})."
+            )
+        if spec.min_ndim is not None and rank < spec.min_ndim:
+            raise ValueError(
+                f"{who} expects input with ndim >= {spec.min_ndim}, got ndim={rank} (shape {_shape_text(shape)})."
+            )
+        for axis, size in spec.axes.items():
+            if size is None:
+                continue
+            if axis >= rank or axis < -rank:
+                raise ValueError(
+                    f"{who} expects input with axis {axis} of size {size}, got shape {_shape_text(shape)}."
+                )
+            actual = shape[axis]
+            if actual is not None and actual != size:
+                where = "last dimension" if axis == -1 or axis == rank - 1 else f"dimension {axis}"
+                raise ValueError(f"{who} expects input with {where} {size}, got shape {_shape_text(shape)}.")
+        if spec.shape is not None:
+            for expected, actual in zip(spec.shape, shape):
+                if expected is not None and actual is not None and expected != actual:
+                    raise ValueError(
+                        f"{who} expects input shape {_shape_text(spec.shape)}, got shape {_shape_text(shape)}."
+                    )
+
+
+class _Permutation:
+    """Layout that stores `keras_value.permute(perm)` in torch."""
+
+    def __init__(self, perm):
+        self.perm = tuple(perm)
+        self.inverse = tuple(int(i) for i in np.argsort(self.perm))
+
+    def to_torch(self, value):
+        return value.permute(self.perm)
+
+    def to_keras(self, value):
+        return value.permute(self.inverse)
+
+
+class _WeightSpec:
+    """What a Layer knows about one weight: its attribute, Keras name, layout, regularizer, constraint."""
+
+    __slots__ = ("attr", "name", "trainable", "layout", "regularizer", "constraint", "keras_shape")
+
+    def __init__(self, attr, name, trainable, layout, regularizer, constraint, keras_shape):
+        self.attr = attr
+        self.name = name
+        self.trainable = trainable
+        self.layout = layout
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.keras_shape = keras_shape
+
+
+def to_tensor(value, dtype=None):
+    """numpy arrays / lists / scalars -> torch tensor (float arrays to floatx); tensors pass through."""
+    if isinstance(value, torch.Tensor):
+        return value
+    array = np.asarray(value)
+    if dtype is None and array.dtype.kind == "f":
+        dtype = backend.standardize_dtype(None)
+    tensor = torch.from_numpy(np.ascontiguousarray(array)) if array.dtype != object else torch.tensor(value)
+    if dtype is not None:
+        tensor = tensor.to(dtype)
+    return tensor
+
+
+def _nest_map(fn, value):
+    if isinstance(value, (list, tuple)):
+        return type(value)(_nest_map(fn, v) for v in value)
+    if isinstance(value, dict):
+        return {k: _nest_map(fn, v) for k, v in value.items()}
+    return fn(value)
+
+
+def _flatten(value):
+    if isinstance(value, (list, tuple)):
+        out = []
+        for v in value:
+            out.extend(_flatten(v))
+        return out
+    if isinstance(value, dict):
+        out = []
+        for v in value.values():
+            out.extend(_flatten(v))
+        return out
+    return [value]
+
+
+def shape_of(value):
+    """Shape tuple(s) of a tensor or nested structure of tensors."""
+    if isinstance(value, (list, tuple)):
+        return [shape_of(v) for v in value]
+    return tuple(value.shape)
+
+
+class Layer(torch.nn.Module):
+    """Base class of all Keras layers: a torch.nn.Module built lazily on its first input.
+
+    Args:
+        name: layer name; unique names such as `dense_1` are generated when None.
+        trainable: whether the weights are updated by training.
+        dtype: dtype of the weights (default `backend.floatx()`).
+        input_shape / batch_input_shape / batch_size / input_dim: the input shape of a first layer.
+        weights: initial weights (a list of NumPy arrays in Keras layout), set after build.
+        activity_regularizer: regularizer applied to the output.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Built-in classes are found by their Keras class name when configs are deserialized.
+        if cls.__module__.startswith("kerastorch.") and not cls.__name__.startswith("_"):
+            LAYER_REGISTRY.setdefault(cls.__name__, cls)
+
+    def __init__(self, **kwargs):
+        unknown = [key for key in kwargs if key not in _BASE_KWARGS]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword argument(s): {', '.join(map(repr, unknown))}."
+            )
+        super().__init__()
+        name = kwargs.get("name")
+        if name is None:
+            name = backend.unique_object_name(self._default_name())
+        elif not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__} expects `name` to be a string. Received: name={name!r}")
+        self.name = name
+        self._trainable = bool(kwargs.get("trainable", True))
+        self._dtype_arg = kwargs.get("dtype")
+        self._torch_dtype = backend.standardize_dtype(self._dtype_arg)
+        self.built = False
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self.input_spec = getattr(self, "input_spec", None)
+        self._weight_specs = []
+        self._activity_losses = []
+        self._extra_losses = []
+        self._initial_weights = kwargs.get("weights")
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._build_input_shape = None
+        self._stateful_flag = False
+        from kerastorch import regularizers
+
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if batch_input_shape is None:
+            input_shape = kwargs.get("input_shape")
+            if input_shape is None and kwargs.get("input_dim") is not None:
+                input_shape = (kwargs["input_dim"],)
+            if input_shape is not None:
+                if isinstance(input_shape, int):
+                    input_shape = (input_shape,)
+                batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
+        self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
+        signature = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in signature
+        self._call_takes_mask = "mask" in signature
+        self._call_takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in signature.values())
+
+    @classmethod
+    def _default_name(cls):
+        return backend.to_snake_case(cls.__name__)
+
+    # -----------------------------------------------------------------------------------------
+    # Life cycle
+    # -----------------------------------------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights; the base implementation only records the shape."""
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        """The layer's computation; the base layer is the identity."""
+        return inputs
+
+    def forward(self, inputs, *args, **kwargs):
+        return self.call(inputs, *args, **kwargs)
+
+    def __call__(self, inputs, *args, **kwargs):
+        """Builds on the first input, checks the input spec, then runs `call` (or records a node)."""
+        from kerastorch.engine import keras_tensor
+
+        if keras_tensor.any_symbolic(inputs):
+            return keras_tensor.call_symbolic(self, inputs, args, kwargs)
+        if not isinstance(inputs, torch.Tensor):
+            inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._maybe_build(inputs)
+        if self.input_spec is not None:
+            _check_input_spec(
+                self,
+                self.input_spec,
+                [tuple(t.shape) for t in _flatten(inputs)] if isinstance(inputs, (list, tuple)) else [tuple(inputs.shape)],
+            )
+        if not self._call_takes_mask:
+            kwargs.pop("mask", None)
+        if not self._call_takes_training and not self._call_takes_kwargs:
+            kwargs.pop("training", None)
+        outputs = torch.nn.Module.__call__(self, inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [
+                self.activity_regularizer(out) / out.shape[0] for out in _flatten(outputs)
+            ]
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        dtype = self._torch_dtype if self._torch_dtype.is_floating_point else None
+
+        def convert(value):
+            if value is None or isinstance(value, torch.Tensor):
+                return value
+            tensor = to_tensor(value)
+            if dtype is not None and tensor.is_floating_point():
+                tensor = tensor.to(dtype)
+            return tensor
+
+        return _nest_map(convert, inputs)
+
+    def _maybe_build(self, inputs):
+        """Calls build() once, on the device of the first input, then applies initial weights."""
+        shapes = shape_of(inputs)
+        if self.input_spec is not None:
+            _check_input_spec(self, self.input_spec, shapes if isinstance(shapes, list) else [shapes])
+        device = None
+        for tensor in _flatten(inputs):
+            if isinstance(tensor, torch.Tensor):
+                device = tensor.device
+                break
+        self._build_on(shapes, device)
+
+    def _build_on(self, input_shape, device=None):
+        if device is None or device.type == "meta":
+            device = self._current_device() or torch.device("cpu")
+        with torch.device(device):
+            self.build(input_shape)
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+
+    def _current_device(self):
+        for tensor in self.parameters():
+            return tensor.device
+        return None
+
+    # -----------------------------------------------------------------------------------------
+    # Weights
+    # -----------------------------------------------------------------------------------------
+    def add_weight(
+        self,
+        name=None,
+        shape=None,
+        dtype=None,
+        initializer=None,
+        regularizer=None,
+        trainable=True,
+        constraint=None,
+        layout=None,
+        **kwargs,
+    ):
+        """Creates a weight, registers it on the layer and returns it (a torch.nn.Parameter).
+
+        Args:
+            name: weight name (`kernel`, `bias`, ...).
+            shape: shape in Keras layout.
+            dtype: dtype (default: the layer's).
+            initializer: name, config or callable `init(shape, dtype)`; default glorot_uniform for
+                floats.
+            regularizer, constraint: as in Keras, applied to the Keras-layout value.
+            trainable: False for statistics such as BatchNormalization moving means.
+            layout: None (Keras layout), a permutation tuple, or an object with
+                `to_torch`/`to_keras` for layers that keep a torch layout.
+        """
+        from kerastorch import constraints, initializers, regularizers
+
+        legacy_positional = isinstance(name, (tuple, list)) and (shape is None or isinstance(shape, str))
+        if legacy_positional:
+            # Keras 1 order: add_weight(shape, initializer, name=None, ...).
+            name, shape, initializer = (kwargs.pop("name", None), tuple(name), initializer or shape)
+        for key in ("use_resource", "synchronization", "aggregation", "partitioner", "experimental_autocast", "autocast"):
+            kwargs.pop(key, None)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.add_weight got unexpected keyword argument(s): "
+                f"{', '.join(map(repr, kwargs))}."
+            )
+        if shape is None:
+            shape = ()
+        shape = tuple(int(d) for d in shape)
+        if name is None:
+            name = f"weight_{len(self._weight_specs)}"
+        torch_dtype = backend.standardize_dtype(dtype) if dtype is not None else self._torch_dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=backend.dtype_name(torch_dtype))
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(np.asarray(value))
+        value = value.to(torch_dtype)
+        if isinstance(layout, (tuple, list)):
+            layout = _Permutation(layout)
+        if layout is not None:
+            value = layout.to_torch(value)
+        parameter = torch.nn.Parameter(
+            value.contiguous(), requires_grad=bool(trainable and self._trainable and torch_dtype.is_floating_point)
+        )
+        attr = re.sub(r"\W", "_", name.split("/")[-1].split(":")[0]) or "weight"
+        if attr[0].isdigit():
+            attr = "w_" + attr
+        base, index = attr, 1
+        while attr in self._parameters or attr in self._modules or (attr in self.__dict__):
+            index += 1
+            attr = f"{base}_{index}"
+        self.register_parameter(attr, parameter)
+        self._weight_specs.append(
+            _WeightSpec(
+                attr,
+                name,
+                bool(trainable),
+                layout,
+                regularizers.get(regularizer),
+                constraints.get(constraint),
+                shape,
+            )
+        )
+        return parameter
+
+    def __setattr__(self, name, value):
+        # A weight assigned under a second attribute name (`self.W = self.add_weight('kernel', ...)`)
+        # stays a plain alias so state_dict keeps one entry per weight.
+        if isinstance(value, torch.nn.Parameter) and "_parameters" in self.__dict__:
+            for key, param in self._parameters.items():
+                if param is value:
+                    if key != name:
+                        object.__setattr__(self, name, value)
+                    return
+        super().__setattr__(name, value)
+
+    def _sublayers(self):
+        """Direct sub-layers in registration order, looking through plain torch containers."""
+        found = []
+        stack = list(self._modules.values())
+        while stack:
+            module = stack.pop(0)
+            if module is None:
+                continue
+            if isinstance(module, Layer):
+                found.append(module)
+            else:
+                stack[:0] = list(module._modules.values())
+        return found
+
+    def _all_sublayers(self):
+        return [module for module in self.modules() if module is not self and isinstance(module, Layer)]
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        for layer in [self] + self._all_sublayers():
+            layer._trainable = value
+            layer._sync_requires_grad()
+
+    def _sync_requires_grad(self):
+        for spec in self._weight_specs:
+            param = self._parameters[spec.attr]
+            if param.is_floating_point():
+                param.requires_grad_(bool(spec.trainable and self._trainable))
+
+    def _entries(self, trainable):
+        """(layer, spec) pairs of the trainable or non-trainable weights, in Keras order."""
+        own_trainable = [(self, spec) for spec in self._weight_specs if spec.trainable]
+        own_frozen = [(self, spec) for spec in self._weight_specs if not spec.trainable]
+        children = self._sublayers()
+        if trainable:
+            if not self._trainable:
+                return []
+            return own_trainable + [entry for layer in children for entry in layer._entries(True)]
+        if self._trainable:
+            return own_frozen + [entry for layer in children for entry in layer._entries(False)]
+        return (
+            own_trainable
+            + own_frozen
+            + [entry for layer in children for entry in layer._entries(True) + layer._entries(False)]
+        )
+
+    def _ordered_entries(self):
+        return self._entries(True) + self._entries(False)
+
+    @property
+    def trainable_weights(self):
+        return [layer._parameters[spec.attr] for layer, spec in self._entries(True)]
+
+    @property
+    def non_trainable_weights(self):
+        return [layer._parameters[spec.attr] for layer, spec in self._entries(False)]
+
+    @property
+    def weights(self):
+        return [layer._parameters[spec.attr] for layer, spec in self._ordered_entries()]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def _weight_keras_names(self):
+        """Keras names (`dense_1/kernel:0`) of `weights`, in the same order."""
+        return [f"{layer.name}/{spec.name}:0" for layer, spec in self._ordered_entries()]
+
+    def get_weights(self):
+        """Returns the weights as NumPy arrays in Keras layout and Keras order."""
+        arrays = []
+        with torch.no_grad():
+            for layer, spec in self._ordered_entries():
+                value = layer._parameters[spec.attr].detach()
+                if spec.layout is not None:
+                    value = spec.layout.to_keras(value)
+                arrays.append(value.cpu().numpy().copy())
+        return arrays
+
+    def set_weights(self, weights):
+        """Sets the weights from NumPy arrays in Keras layout and Keras order."""
+        entries = self._ordered_entries()
+        weights = list(weights)
+        if len(weights) != len(entries):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects {len(entries)} weight arrays "
+                f"({', '.join(spec.name for _, spec in entries) or 'none'}), got {len(weights)}."
+            )
+        with torch.no_grad():
+            for (layer, spec), value in zip(entries, weights):
+                layer._assign_weight(spec, value)
+
+    def _assign_weight(self, spec, value):
+        param = self._parameters[spec.attr]
+        array = np.asarray(value)
+        if tuple(array.shape) != tuple(spec.keras_shape):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' weight '{spec.name}' has shape "
+                f"{tuple(spec.keras_shape)}, got an array of shape {tuple(array.shape)}."
+            )
+        tensor = torch.as_tensor(array.copy() if not array.flags.writeable else array)
+        if spec.layout is not None:
+            tensor = spec.layout.to_torch(tensor)
+        with torch.no_grad():
+            param.copy_(tensor.to(dtype=param.dtype))
+
+    def count_params(self):
+        """Number of scalars in the weights (Keras counts every weight, trainable or not)."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on layer '{self.name}', but the layer isn't built. "
+                "Build it first by calling it on an input or with build(input_shape)."
+            )
+        return int(sum(int(np.prod(spec.keras_shape)) for _, spec in self._ordered_entries()))
+
+    def _apply_constraints(self):
+        with torch.no_grad():
+            for layer, spec in self._ordered_entries():
+                if spec.constraint is None:
+                    continue
+                param = layer._parameters[spec.attr]
+                value = param if spec.layout is None else spec.layout.to_keras(param)
+                value = spec.constraint(value)
+                if spec.layout is not None:
+                    value = spec.layout.to_torch(value)
+                param.copy_(value)
+
+    # -----------------------------------------------------------------------------------------
+    # Losses
+    # -----------------------------------------------------------------------------------------
+    def add_loss(self, losses, inputs=None):
+        """Adds loss tensors (or zero-argument callables) to this layer's `losses`."""
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            self._extra_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Weight regularization (from the current weights) plus activity and added losses."""
+        found = []
+        for layer in [self] + self._all_sublayers():
+            for spec in layer._weight_specs:
+                if spec.regularizer is not None:
+                    param = layer._parameters[spec.attr]
+                    value = param if spec.layout is None else spec.layout.to_keras(param)
+                    found.append(spec.regularizer(value))
+            found.extend(layer._activity_losses)
+            found.extend(loss() if callable(loss) else loss for loss in layer._extra_losses)
+        return found
+
+    def _clear_losses(self):
+        for layer in [self] + self._all_sublayers():
+            layer._activity_losses = []
+            layer._extra_losses = [loss for loss in layer._extra_losses if callable(loss)]
+
+    # -----------------------------------------------------------------------------------------
+    # Shapes, masks, config
+    # -----------------------------------------------------------------------------------------
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`; the base layer probes `call` on meta tensors."""
+        from kerastorch.engine import keras_tensor
+
+        return keras_tensor.probe_output_shape(self, input_shape)
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask: the input mask for layers that support masking, else None."""
+        # tf.keras 2 drops the mask at layers that do not support masking.
+        if not self.supports_masking:
+            return None
+        return mask
+
+    @property
+    def input_shape(self):
+        nodes = self._inbound_nodes
+        if nodes:
+            shapes = [node.input_shapes for node in nodes]
+            if all(shape == shapes[0] for shape in shapes):
+                return shapes[0]
+            raise AttributeError(f"Layer '{self.name}' has multiple inbound nodes with different input shapes.")
+        if self._build_input_shape is not None:
+            return self._build_input_shape
+        if self._batch_input_shape is not None:
+            return self._batch_input_shape
+        raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined input shape.")
+
+    @property
+    def output_shape(self):
+        nodes = self._inbound_nodes
+        if nodes:
+            shapes = [node.output_shapes for node in nodes]
+            if all(shape == shapes[0] for shape in shapes):
+                return shapes[0]
+            raise AttributeError(f"Layer '{self.name}' has multiple inbound nodes with different output shapes.")
+        if self.built and self._build_input_shape is not None:
+            return self.compute_output_shape(self._build_input_shape)
+        raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined output shape.")
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' is not connected, no input to return.")
+        return self._inbound_nodes[0].unpacked_inputs
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has no inbound nodes.")
+        return self._inbound_nodes[0].unpacked_outputs
+
+    @property
+    def input_mask(self):
+        return None
+
+    @property
+    def dtype(self):
+        return backend.dtype_name(self._torch_dtype)
+
+    @property
+    def stateful(self):
+        return self._stateful_flag
+
+    @stateful.setter
+    def stateful(self, value):
+        self._stateful_flag = bool(value)
+
+    def reset_states(self):
+        """Clears the state of stateful sub-layers (RNNs)."""
+        for layer in self._all_sublayers():
+            if type(layer).reset_states is not Layer.reset_states:
+                layer.reset_states()
+
+    def get_config(self):
+        """The constructor arguments, JSON-serializable."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        if self.activity_regularizer is not None and type(self).__init__ is not Layer.__init__:
+            from kerastorch import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+    def __repr__(self):
+        return torch.nn.Module.__repr__(self)
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
