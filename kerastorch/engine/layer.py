@@ -10,6 +10,19 @@ from kerastorch import backend
 
 LAYER_REGISTRY = {}
 
+# Bumped whenever weights are created or trainability changes, so models know when to rebuild
+# their optimizer; and whenever a layer adds a loss while being called.
+_STRUCTURE_VERSION = [0]
+_CALL_LOSSES_SEEN = [False]
+
+
+def structure_version():
+    return _STRUCTURE_VERSION[0]
+
+
+def dynamic_losses_seen():
+    return _CALL_LOSSES_SEEN[0]
+
 _BASE_KWARGS = (
     "name",
     "trainable",
@@ -232,6 +245,7 @@ class Layer(torch.nn.Module):
         self._weight_specs = []
         self._activity_losses = []
         self._extra_losses = []
+        self._call_losses = []
         self._initial_weights = kwargs.get("weights")
         self._inbound_nodes = []
         self._outbound_nodes = []
@@ -290,15 +304,19 @@ class Layer(torch.nn.Module):
                 self.input_spec,
                 [tuple(t.shape) for t in _flatten(inputs)] if isinstance(inputs, (list, tuple)) else [tuple(inputs.shape)],
             )
+        if self._call_losses:
+            self._call_losses = []
         if not self._call_takes_mask:
             kwargs.pop("mask", None)
         if not self._call_takes_training and not self._call_takes_kwargs:
             kwargs.pop("training", None)
         outputs = torch.nn.Module.__call__(self, inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
+            # tf.keras 2 divides the activity penalty by the batch size.
             self._activity_losses = [
                 self.activity_regularizer(out) / out.shape[0] for out in _flatten(outputs)
             ]
+            _CALL_LOSSES_SEEN[0] = True
         return outputs
 
     def _convert_inputs(self, inputs):
@@ -412,6 +430,7 @@ class Layer(torch.nn.Module):
             index += 1
             attr = f"{base}_{index}"
         self.register_parameter(attr, parameter)
+        _STRUCTURE_VERSION[0] += 1
         self._weight_specs.append(
             _WeightSpec(
                 attr,
@@ -463,6 +482,7 @@ class Layer(torch.nn.Module):
         for layer in [self] + self._all_sublayers():
             layer._trainable = value
             layer._sync_requires_grad()
+        _STRUCTURE_VERSION[0] += 1
 
     def _sync_requires_grad(self):
         for spec in self._weight_specs:
@@ -557,25 +577,27 @@ class Layer(torch.nn.Module):
             )
         return int(sum(int(np.prod(spec.keras_shape)) for _, spec in self._ordered_entries()))
 
-    def _apply_constraints(self):
+    def _apply_one_constraint(self, spec):
+        """Projects one weight with its constraint, in Keras layout, after an optimizer step."""
         with torch.no_grad():
-            for layer, spec in self._ordered_entries():
-                if spec.constraint is None:
-                    continue
-                param = layer._parameters[spec.attr]
-                value = param if spec.layout is None else spec.layout.to_keras(param)
-                value = spec.constraint(value)
-                if spec.layout is not None:
-                    value = spec.layout.to_torch(value)
-                param.copy_(value)
+            param = self._parameters[spec.attr]
+            value = param if spec.layout is None else spec.layout.to_keras(param)
+            value = spec.constraint(value)
+            if spec.layout is not None:
+                value = spec.layout.to_torch(value)
+            param.copy_(value)
 
     # -----------------------------------------------------------------------------------------
     # Losses
     # -----------------------------------------------------------------------------------------
     def add_loss(self, losses, inputs=None):
-        """Adds loss tensors (or zero-argument callables) to this layer's `losses`."""
+        """Adds losses: tensors added during `call` last until the next call; callables persist."""
         for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            self._extra_losses.append(loss)
+            if callable(loss):
+                self._extra_losses.append(loss)
+            else:
+                self._call_losses.append(loss)
+                _CALL_LOSSES_SEEN[0] = True
 
     @property
     def losses(self):
@@ -588,13 +610,9 @@ class Layer(torch.nn.Module):
                     value = param if spec.layout is None else spec.layout.to_keras(param)
                     found.append(spec.regularizer(value))
             found.extend(layer._activity_losses)
-            found.extend(loss() if callable(loss) else loss for loss in layer._extra_losses)
+            found.extend(layer._call_losses)
+            found.extend(loss() for loss in layer._extra_losses)
         return found
-
-    def _clear_losses(self):
-        for layer in [self] + self._all_sublayers():
-            layer._activity_losses = []
-            layer._extra_losses = [loss for loss in layer._extra_losses if callable(loss)]
 
     # -----------------------------------------------------------------------------------------
     # Shapes, masks, config

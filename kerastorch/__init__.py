@@ -1,0 +1,37 @@
+"""kerastorch: the Keras API on PyTorch. `from kerastorch.models import Sequential` as in Keras."""
+
+__version__ = "0.1.0"
+
+from kerastorch import activations
+from kerastorch import backend
+from kerastorch import callbacks
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import layers
+from kerastorch import losses
+from kerastorch import metrics
+from kerastorch import models
+from kerastorch import optimizers
+from kerastorch import regularizers
+from kerastorch import utils
+from kerastorch.engine.keras_tensor import Input
+from kerastorch.models import Model, Sequential
+
+__all__ = [
+    "__version__",
+    "activations",
+    "backend",
+    "callbacks",
+    "constraints",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "utils",
+    "Input",
+    "Model",
+    "Sequential",
+]

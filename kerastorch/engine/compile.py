@@ -1,0 +1,257 @@
+"""Compile: resolves losses, loss weights, metrics and sample-weight modes per output; computes the loss."""
+
+import torch
+
+from kerastorch import losses as losses_module
+from kerastorch import metrics as metrics_module
+
+_ACCURACY_NAMES = ("accuracy", "acc")
+_CROSSENTROPY_NAMES = ("crossentropy", "ce")
+
+
+class _Mean:
+    """Batch-size weighted running mean of a scalar tensor; the count lives on the host (no sync)."""
+
+    __slots__ = ("name", "total", "count")
+
+    def __init__(self, name):
+        self.name = name
+        self.total = None
+        self.count = 0
+
+    def update(self, value, batch_size):
+        value = value.detach() * batch_size
+        self.total = value if self.total is None else self.total + value
+        self.count += batch_size
+
+    def result(self):
+        if self.total is None:
+            return torch.tensor(0.0)
+        return self.total / self.count
+
+    def reset(self):
+        self.total = None
+        self.count = 0
+
+
+def _per_output(value, output_names, what, allow_none=True):
+    """Spreads a single value / list / dict over the outputs; errors name the missing or extra keys."""
+    count = len(output_names)
+    if isinstance(value, dict):
+        unknown = [key for key in value if key not in output_names]
+        if unknown:
+            raise ValueError(
+                f"Unknown entries in {what} dictionary: {unknown}. Only expected the following keys: {output_names}"
+            )
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)) and not (what == "metrics" and count == 1):
+        if len(value) != count:
+            raise ValueError(
+                f"When passing a list as {what}, it should have one entry per model output. "
+                f"The model has {count} outputs ({output_names}), but you passed {what}={value!r}"
+            )
+        return list(value)
+    return [value] * count
+
+
+def _fn_name(obj):
+    if isinstance(obj, str):
+        return obj
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):
+        return name
+    return getattr(obj, "__name__", type(obj).__name__)
+
+
+class CompiledLoss:
+    """Everything `compile()` decided: per-output losses, weights, metrics; computes and tracks them.
+
+    Args:
+        loss: a loss (name, function, Loss object), or a list/dict of them per output.
+        metrics: list (every output), dict by output name, or list of lists.
+        loss_weights: list or dict of scalars per output.
+        sample_weight_mode: None / 'temporal', or a list/dict per output.
+        weighted_metrics: like `metrics`, but weighted by sample weights.
+        output_names: names of the model outputs.
+    """
+
+    def __init__(self, loss, metrics, loss_weights, sample_weight_mode, weighted_metrics, output_names):
+        self.output_names = list(output_names)
+        count = len(self.output_names)
+        if loss is None:
+            raise ValueError("compile() needs a `loss`. Received: loss=None")
+        self.loss_specs = _per_output(loss, self.output_names, "loss")
+        if isinstance(loss, dict):
+            missing = [name for name, spec in zip(self.output_names, self.loss_specs) if spec is None]
+            if missing:
+                raise ValueError(
+                    f"Output(s) {missing} missing from the loss dictionary. Expected keys: {self.output_names}"
+                )
+        self.loss_fns = [losses_module.get(spec) if spec is not None else None for spec in self.loss_specs]
+        if loss_weights is None:
+            self.loss_weights = [1.0] * count
+        else:
+            self.loss_weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, self.output_names, "loss_weights")]
+        modes = _per_output(sample_weight_mode, self.output_names, "sample_weight_mode")
+        for mode in modes:
+            if mode not in (None, "temporal"):
+                raise ValueError(
+                    f"sample_weight_mode should be None or 'temporal'. Received: sample_weight_mode={mode!r}"
+                )
+        self.sample_weight_modes = modes
+        self.metric_specs = self._spread_metrics(metrics, "metrics")
+        self.weighted_metric_specs = self._spread_metrics(weighted_metrics, "weighted_metrics")
+        self._loss_tracker = _Mean("loss")
+        self._output_trackers = [_Mean(f"{name}_loss") for name in self.output_names] if count > 1 else []
+        self.metric_objects = None  # built on the first batch, once output shapes are known
+
+    def _spread_metrics(self, metrics, what):
+        if metrics is None:
+            return [[] for _ in self.output_names]
+        if isinstance(metrics, dict):
+            spread = _per_output(metrics, self.output_names, what)
+            return [([] if m is None else list(m) if isinstance(m, (list, tuple)) else [m]) for m in spread]
+        if isinstance(metrics, (list, tuple)):
+            if metrics and all(isinstance(m, (list, tuple)) for m in metrics) and len(self.output_names) > 1:
+                if len(metrics) != len(self.output_names):
+                    raise ValueError(
+                        f"When passing a list of lists as {what}, it should have one list per output "
+                        f"({self.output_names}). Received: {metrics!r}"
+                    )
+                return [list(m) for m in metrics]
+            return [list(metrics) for _ in self.output_names]
+        return [[metrics] for _ in self.output_names]
+
+    # -----------------------------------------------------------------------------------------
+    def _resolve_metric(self, spec, index, y_pred_shape):
+        """A Metric object for `spec` on output `index`, resolving 'accuracy'/'crossentropy' as tf.keras."""
+        loss_fn = self.loss_fns[index]
+        loss_name = losses_module.get_loss_name(loss_fn) if loss_fn is not None else ""
+        is_binary = loss_name in ("binary_crossentropy", "BinaryCrossentropy") or (
+            y_pred_shape is not None and len(y_pred_shape) > 0 and y_pred_shape[-1] == 1
+        )
+        is_sparse = loss_name in ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
+        if isinstance(spec, str) and spec in _ACCURACY_NAMES:
+            if is_binary:
+                fn = metrics_module.binary_accuracy
+            elif is_sparse:
+                fn = metrics_module.sparse_categorical_accuracy
+            else:
+                fn = metrics_module.categorical_accuracy
+            return metrics_module.MeanMetricWrapper(fn, name=spec)
+        if isinstance(spec, str) and spec in _CROSSENTROPY_NAMES:
+            if is_binary:
+                fn = losses_module.binary_crossentropy
+            elif is_sparse:
+                fn = losses_module.sparse_categorical_crossentropy
+            else:
+                fn = losses_module.categorical_crossentropy
+            return metrics_module.MeanMetricWrapper(fn, name=spec)
+        if isinstance(spec, metrics_module.Metric):
+            return spec
+        if isinstance(spec, type) and issubclass(spec, metrics_module.Metric):
+            return spec()
+        fn = metrics_module.get(spec)
+        if isinstance(fn, metrics_module.Metric):
+            return fn
+        return metrics_module.MeanMetricWrapper(fn, name=spec if isinstance(spec, str) else _fn_name(fn))
+
+    def build_metrics(self, y_preds):
+        """Creates the metric objects once the output shapes are known."""
+        multi = len(self.output_names) > 1
+        self.metric_objects = []
+        names_seen = set()
+        for index, name in enumerate(self.output_names):
+            shape = tuple(y_preds[index].shape)
+            per_output = []
+            for weighted, specs in ((False, self.metric_specs[index]), (True, self.weighted_metric_specs[index])):
+                for spec in specs:
+                    metric = self._resolve_metric(spec, index, shape)
+                    base = spec if isinstance(spec, str) else metric.name
+                    log_name = f"{name}_{base}" if multi else base
+                    if weighted and log_name in names_seen:
+                        log_name = f"{name}_weighted_{base}" if multi else f"weighted_{base}"
+                    names_seen.add(log_name)
+                    per_output.append((log_name, metric, weighted))
+            self.metric_objects.append(per_output)
+
+    @property
+    def metrics_names(self):
+        names = ["loss"] + [t.name for t in self._output_trackers]
+        if self.metric_objects is not None:
+            for per_output in self.metric_objects:
+                names.extend(log_name for log_name, _, _ in per_output)
+        else:
+            multi = len(self.output_names) > 1
+            for index, name in enumerate(self.output_names):
+                for specs in (self.metric_specs[index], self.weighted_metric_specs[index]):
+                    for spec in specs:
+                        base = spec if isinstance(spec, str) else _fn_name(spec)
+                        names.append(f"{name}_{base}" if multi else base)
+        return names
+
+    # -----------------------------------------------------------------------------------------
+    def __call__(self, y_trues, y_preds, sample_weights, regularization=None):
+        """Total loss (scalar tensor) for one batch; updates the loss trackers."""
+        total = None
+        batch_size = int(y_preds[0].shape[0]) if y_preds[0].dim() else 1
+        for index, loss_fn in enumerate(self.loss_fns):
+            if loss_fn is None:
+                continue
+            y_true, y_pred = y_trues[index], y_preds[index]
+            if y_true is None:
+                raise ValueError(
+                    f"No target was given for output '{self.output_names[index]}', which has a loss."
+                )
+            value = weighted_loss(loss_fn, y_true, y_pred, sample_weights[index] if sample_weights else None)
+            if self._output_trackers:
+                self._output_trackers[index].update(value, batch_size)
+            weight = self.loss_weights[index]
+            term = value if weight == 1.0 else value * weight
+            total = term if total is None else total + term
+        if total is None:
+            raise ValueError("The model has no output with a loss; nothing to train.")
+        if regularization:
+            total = total + torch.stack([r.to(total.dtype).reshape(()) for r in regularization]).sum()
+        self._loss_tracker.update(total, batch_size)
+        return total
+
+    def update_metrics(self, y_trues, y_preds, sample_weights):
+        if self.metric_objects is None:
+            self.build_metrics(y_preds)
+        with torch.no_grad():
+            for index, per_output in enumerate(self.metric_objects):
+                if not per_output:
+                    continue
+                y_true, y_pred = y_trues[index], y_preds[index].detach()
+                weight = sample_weights[index] if sample_weights else None
+                for _, metric, weighted in per_output:
+                    metric.update_state(y_true, y_pred, sample_weight=weight if weighted else None)
+
+    def results(self):
+        """{log name: 0-dim tensor} in metrics_names order."""
+        out = {"loss": self._loss_tracker.result()}
+        for tracker in self._output_trackers:
+            out[tracker.name] = tracker.result()
+        for per_output in self.metric_objects or []:
+            for log_name, metric, _ in per_output:
+                out[log_name] = metric.result()
+        return out
+
+    def reset(self):
+        self._loss_tracker.reset()
+        for tracker in self._output_trackers:
+            tracker.reset()
+        for per_output in self.metric_objects or []:
+            for _, metric, _ in per_output:
+                metric.reset_states()
+
+
+def weighted_loss(loss_fn, y_true, y_pred, sample_weight):
+    """tf.keras 2 reduction: sum(sample_weight * per-sample loss) / number of loss elements."""
+    if isinstance(loss_fn, losses_module.Loss):
+        return loss_fn(y_true, y_pred, sample_weight=sample_weight)
+    values = loss_fn(y_true, y_pred)
+    if sample_weight is None:
+        return values.mean()
+    return losses_module.compute_weighted_loss(values, sample_weight)

@@ -1,0 +1,326 @@
+"""Graph: the layer calls between Inputs and outputs, ordered by depth, run on tensors, and its Keras 2 config."""
+
+from kerastorch.engine import keras_tensor as kt
+from kerastorch.engine import layer as layer_module
+
+
+class Graph:
+    """The functional graph from `inputs` to `outputs` (lists of KerasTensors).
+
+    Raises ValueError for disconnected graphs, cycles and duplicate layer names.
+    """
+
+    def __init__(self, inputs, outputs):
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        for tensor in self.inputs + self.outputs:
+            if not isinstance(tensor, kt.KerasTensor):
+                raise TypeError(
+                    f"Model inputs and outputs must be tensors returned by Input() or by layers. Received: {tensor!r}"
+                )
+        for tensor in self.inputs:
+            layer, node_index, _ = tensor._keras_history
+            if not isinstance(layer, kt.InputLayer) and layer._inbound_nodes[node_index].input_tensors:
+                raise ValueError(
+                    f"Model inputs must come from `Input()`. Received {tensor!r}, the output of layer "
+                    f"'{layer.name}'."
+                )
+        self._map()
+        self._make_plan()
+
+    # -----------------------------------------------------------------------------------------
+    def _map(self):
+        finished, in_progress = set(), set()
+        ordered_nodes = []  # post-order: deepest last
+        layer_indices = {}
+
+        def visit(tensor):
+            layer, node_index, _ = tensor._keras_history
+            node = layer._inbound_nodes[node_index]
+            if node in in_progress:
+                raise ValueError(f"The tensor {tensor!r} at layer '{layer.name}' is part of a cycle.")
+            if node in finished:
+                return
+            if layer not in layer_indices:
+                layer_indices[layer] = len(layer_indices)
+            in_progress.add(node)
+            for inbound in node.input_tensors:
+                visit(inbound)
+            finished.add(node)
+            in_progress.discard(node)
+            ordered_nodes.append(node)
+
+        for tensor in self.outputs:
+            visit(tensor)
+
+        node_depth, layer_depth = {}, {}
+        for node in reversed(ordered_nodes):
+            depth = node_depth.setdefault(node, 0)
+            depth = max(depth, layer_depth.get(node.outbound_layer, 0))
+            layer_depth[node.outbound_layer] = depth
+            node_depth[node] = depth
+            for inbound in node.input_tensors:
+                layer, node_index, _ = inbound._keras_history
+                inbound_node = layer._inbound_nodes[node_index]
+                node_depth[inbound_node] = max(depth + 1, node_depth.get(inbound_node, 0))
+
+        nodes_by_depth, layers_by_depth = {}, {}
+        for node, depth in node_depth.items():
+            nodes_by_depth.setdefault(depth, []).append(node)
+        for layer, depth in layer_depth.items():
+            layers_by_depth.setdefault(depth, []).append(layer)
+        # Keep the input layers first even when an input is unused by deeper nodes.
+        for tensor in self.inputs:
+            layer = tensor._keras_history[0]
+            if layer not in layer_depth:
+                layer_indices.setdefault(layer, len(layer_indices))
+                top = max(layers_by_depth) if layers_by_depth else 0
+                layer_depth[layer] = top
+                layers_by_depth.setdefault(top, []).append(layer)
+                node = layer._inbound_nodes[tensor._keras_history[1]]
+                node_depth[node] = top
+                nodes_by_depth.setdefault(top, []).append(node)
+
+        layers = []
+        for depth in sorted(layers_by_depth, reverse=True):
+            layers.extend(sorted(layers_by_depth[depth], key=lambda layer: layer_indices[layer]))
+        self.layers = layers
+        self.nodes_by_depth = nodes_by_depth
+        self.network_nodes = set(node_depth)
+
+        computable = set(id(t) for t in self.inputs)
+        accessed = []
+        self.ordered_nodes = []
+        for depth in sorted(nodes_by_depth, reverse=True):
+            for node in nodes_by_depth[depth]:
+                if not node.input_tensors:
+                    if node.output_tensors[0] not in self.inputs and isinstance(node.outbound_layer, kt.InputLayer):
+                        missing = node.output_tensors[0]
+                        raise ValueError(
+                            f"Graph disconnected: cannot obtain value for tensor {missing!r} at layer "
+                            f"'{node.outbound_layer.name}'. The model's inputs do not include this Input; "
+                            f"the following previous layers were accessed without issue: {accessed}"
+                        )
+                    continue
+                for tensor in node.input_tensors:
+                    if id(tensor) not in computable:
+                        raise ValueError(
+                            f"Graph disconnected: cannot obtain value for tensor {tensor!r} at layer "
+                            f"'{node.outbound_layer.name}'. The following previous layers were accessed "
+                            f"without issue: {accessed}"
+                        )
+                for tensor in node.output_tensors:
+                    computable.add(id(tensor))
+                accessed.append(node.outbound_layer.name)
+                self.ordered_nodes.append(node)
+
+        names = [layer.name for layer in layers]
+        for name in names:
+            if names.count(name) != 1:
+                raise ValueError(
+                    f'The name "{name}" is used {names.count(name)} times in the model. '
+                    "All layer names should be unique."
+                )
+        self.input_layers = [t._keras_history[0] for t in self.inputs]
+        self.output_layers = [t._keras_history[0] for t in self.outputs]
+
+    def _make_plan(self):
+        """A flat list of steps so that run() is a tight loop over layer calls."""
+        slots = {}
+        for tensor in self.inputs:
+            slots[id(tensor)] = len(slots)
+        steps = []
+        self.uses_masks = False
+        for node in self.ordered_nodes:
+            layer = node.outbound_layer
+            input_slots = [slots[id(t)] for t in node.input_tensors]
+            for tensor in node.output_tensors:
+                slots[id(tensor)] = len(slots)
+            output_slots = [slots[id(t)] for t in node.output_tensors]
+            makes_mask = type(layer).compute_mask is not layer_module.Layer.compute_mask
+            self.uses_masks = self.uses_masks or makes_mask
+            steps.append((layer, input_slots, output_slots, node.call_kwargs, node.input_is_list, makes_mask))
+        self.steps = steps
+        self.num_slots = len(slots)
+        self.output_slots = [slots[id(t)] for t in self.outputs]
+
+    # -----------------------------------------------------------------------------------------
+    def run(self, inputs, training=None, masks=None, return_masks=False):
+        """Runs the graph on a list of torch tensors (one per input); returns the output list."""
+        values = [None] * self.num_slots
+        for index, tensor in enumerate(inputs):
+            values[index] = tensor
+        track_masks = self.uses_masks or masks is not None
+        mask_values = [None] * self.num_slots if track_masks else None
+        if masks is not None:
+            for index, mask in enumerate(masks):
+                mask_values[index] = mask
+        for layer, input_slots, output_slots, kwargs, input_is_list, makes_mask in self.steps:
+            if input_is_list:
+                args = [values[i] for i in input_slots]
+            else:
+                args = values[input_slots[0]]
+            call_kwargs = kwargs
+            if training is not None and "training" not in kwargs:
+                call_kwargs = dict(kwargs, training=training)
+            if track_masks:
+                in_mask = [mask_values[i] for i in input_slots] if input_is_list else mask_values[input_slots[0]]
+                has_mask = any(m is not None for m in in_mask) if input_is_list else in_mask is not None
+                if has_mask and layer._call_takes_mask and "mask" not in call_kwargs:
+                    call_kwargs = dict(call_kwargs, mask=in_mask)
+                outputs = layer(args, **call_kwargs)
+                if has_mask or makes_mask:
+                    out_mask = layer.compute_mask(args, in_mask if has_mask else None)
+                else:
+                    out_mask = None
+            else:
+                outputs = layer(args, **call_kwargs)
+                out_mask = None
+            if len(output_slots) == 1:
+                values[output_slots[0]] = outputs
+                if track_masks:
+                    mask_values[output_slots[0]] = out_mask[0] if isinstance(out_mask, (list, tuple)) else out_mask
+            else:
+                for slot, value in zip(output_slots, outputs):
+                    values[slot] = value
+                if track_masks:
+                    out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(output_slots)
+                    for slot, mask in zip(output_slots, out_masks):
+                        mask_values[slot] = mask
+        outputs = [values[i] for i in self.output_slots]
+        if return_masks:
+            return outputs, [mask_values[i] if track_masks else None for i in self.output_slots]
+        return outputs
+
+    # -----------------------------------------------------------------------------------------
+    def _node_key_map(self):
+        """Maps (layer, original node index) -> node index within this graph (Keras renumbering)."""
+        mapping = {}
+        for layer in self.layers:
+            kept = 0
+            for original, node in enumerate(layer._inbound_nodes):
+                if node in self.network_nodes:
+                    mapping[(id(layer), original)] = kept
+                    kept += 1
+        return mapping
+
+    def get_config(self):
+        """The Keras 2 functional config: layers with inbound_nodes, input_layers, output_layers."""
+        from kerastorch.saving import serialization
+
+        mapping = self._node_key_map()
+        layer_configs = []
+        for layer in self.layers:
+            inbound = []
+            for original, node in enumerate(layer._inbound_nodes):
+                if node not in self.network_nodes or not node.input_tensors:
+                    continue
+                node_data = []
+                kwargs = {k: v for k, v in node.call_kwargs.items() if not kt.any_symbolic(v)}
+                for tensor in node.input_tensors:
+                    inbound_layer, node_index, tensor_index = tensor._keras_history
+                    node_data.append(
+                        [inbound_layer.name, mapping.get((id(inbound_layer), node_index), 0), tensor_index, kwargs]
+                    )
+                inbound.append(node_data)
+            config = serialization.serialize_layer(layer)
+            config["name"] = layer.name
+            config["inbound_nodes"] = inbound
+            layer_configs.append(config)
+
+        def endpoint(tensor):
+            layer, node_index, tensor_index = tensor._keras_history
+            return [layer.name, mapping.get((id(layer), node_index), 0), tensor_index]
+
+        return {
+            "layers": layer_configs,
+            "input_layers": [endpoint(t) for t in self.inputs],
+            "output_layers": [endpoint(t) for t in self.outputs],
+        }
+
+
+def rebuild_from_config(config, custom_objects=None):
+    """Re-creates layers and calls from a Keras 2 functional config; returns (inputs, outputs, layers)."""
+    from kerastorch.saving import serialization
+
+    created = {}
+    pending = []  # (layer, node_data) in creation order
+    for layer_data in config["layers"]:
+        layer = serialization.deserialize_layer(layer_data, custom_objects=custom_objects)
+        name = layer_data.get("name") or layer_data.get("config", {}).get("name")
+        created[name] = layer
+        for node_data in layer_data.get("inbound_nodes", []):
+            pending.append((layer, _normalize_node_data(node_data)))
+
+    def node_ready(node_data):
+        for inbound_name, node_index, _tensor_index, _ in node_data:
+            inbound = created[inbound_name]
+            if len(inbound._inbound_nodes) <= node_index:
+                return False
+        return True
+
+    while pending:
+        progressed = False
+        remaining = []
+        for layer, node_data in pending:
+            if not node_ready(node_data):
+                remaining.append((layer, node_data))
+                continue
+            tensors, kwargs = [], {}
+            for inbound_name, node_index, tensor_index, node_kwargs in node_data:
+                node = created[inbound_name]._inbound_nodes[node_index]
+                tensors.append(node.output_tensors[tensor_index])
+                kwargs = node_kwargs or {}
+            layer(tensors if len(tensors) > 1 or _expects_list(layer) else tensors[0], **kwargs)
+            progressed = True
+        if not progressed:
+            names = sorted({layer.name for layer, _ in remaining})
+            raise ValueError(f"Cannot rebuild the model graph: the inputs of layers {names} never become available.")
+        pending = remaining
+
+    def tensor_of(entry):
+        name, node_index, tensor_index = entry[:3]
+        if name not in created:
+            raise ValueError(f"The model config names layer {name!r}, which is not among its layers.")
+        return created[name]._inbound_nodes[node_index].output_tensors[tensor_index]
+
+    input_layers = config["input_layers"]
+    output_layers = config["output_layers"]
+    if input_layers and isinstance(input_layers[0], str):  # a single [name, node, tensor] entry
+        input_layers = [input_layers]
+    if output_layers and isinstance(output_layers[0], str):
+        output_layers = [output_layers]
+    inputs = [tensor_of(entry) for entry in input_layers]
+    outputs = [tensor_of(entry) for entry in output_layers]
+    return inputs, outputs, list(created.values())
+
+
+def _expects_list(layer):
+    return bool(getattr(layer, "_expects_list_input", False))
+
+
+def _normalize_node_data(node_data):
+    """Accepts Keras 2 lists `[name, node, tensor, kwargs]` and Keras 3 `{'args': ..., 'kwargs': ...}`."""
+    if isinstance(node_data, dict):  # Keras 3 format
+        entries = []
+
+        def collect(value):
+            if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+                history = value["config"]["keras_history"]
+                entries.append([history[0], history[1], history[2], {}])
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    collect(item)
+
+        collect(node_data.get("args", []))
+        kwargs = {k: v for k, v in node_data.get("kwargs", {}).items() if not isinstance(v, (dict, list))}
+        if entries:
+            entries[-1][3] = kwargs
+        return entries
+    normalized = []
+    for entry in node_data:
+        entry = list(entry)
+        if len(entry) == 3:
+            entry.append({})
+        normalized.append(entry)
+    return normalized

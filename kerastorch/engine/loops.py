@@ -1,0 +1,244 @@
+"""The one loop: fit / evaluate / predict over a data adapter, with callbacks and validation."""
+
+import collections.abc
+
+import torch
+
+from kerastorch import callbacks as callbacks_module
+
+
+class LazyLogs(collections.abc.Mapping):
+    """Batch logs whose metric values are computed (on the device) only when someone reads them."""
+
+    __slots__ = ("_compute", "_extra", "_cache")
+
+    def __init__(self, compute, extra):
+        self._compute = compute
+        self._extra = extra
+        self._cache = None
+
+    def _values(self):
+        if self._cache is None:
+            values = dict(self._extra)
+            values.update(self._compute())
+            self._cache = values
+        return self._cache
+
+    def __getitem__(self, key):
+        return self._values()[key]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self):
+        return len(self._values())
+
+
+def _to_floats(logs):
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, torch.Tensor):
+            value = float(value.detach().float().cpu()) if value.numel() == 1 else value.detach().cpu().numpy()
+        out[key] = value
+    return out
+
+
+def _make_callbacks(model, callbacks, verbose, add_history, count_mode, params):
+    if isinstance(callbacks, callbacks_module.CallbackList):
+        callback_list = callbacks
+    else:
+        callback_list = callbacks_module.CallbackList(
+            list(callbacks or []), add_history=add_history, add_progbar=False, model=model
+        )
+        if verbose:
+            progbar = callbacks_module.ProgbarLogger(count_mode=count_mode)
+            callback_list.append(progbar)
+            progbar.set_model(model)
+    callback_list.set_model(model)
+    callback_list.set_params(params)
+    return callback_list
+
+
+def _step_logs(model, batch_index, size):
+    compiled = model._compiled
+    return LazyLogs(compiled.results, {"batch": batch_index, "size": size})
+
+
+def _batch_size_of(batch):
+    xs = batch[0]
+    first = xs[0] if isinstance(xs, (list, tuple)) else xs
+    return int(first.shape[0])
+
+
+def fit_loop(
+    model,
+    adapter,
+    epochs,
+    initial_epoch,
+    verbose,
+    callbacks,
+    val_adapter,
+    validation_freq,
+    batch_size,
+):
+    """Trains `model` on the batches of `adapter`; returns the History callback."""
+    do_validation = val_adapter is not None
+    metric_names = list(model.metrics_names)
+    log_names = metric_names + (["val_" + name for name in metric_names] if do_validation else [])
+    params = {
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "steps": adapter.steps_per_epoch if adapter.count_mode == "steps" else None,
+        "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
+        "verbose": verbose,
+        "do_validation": do_validation,
+        "metrics": log_names,
+    }
+    callback_list = _make_callbacks(model, callbacks, verbose, True, adapter.count_mode, params)
+    want_batch_begin = callback_list.needs_batch_hooks("train")
+    model.stop_training = False
+    model._train_counter = 0
+    callback_list.on_train_begin()
+    try:
+        for epoch in range(initial_epoch, epochs):
+            model.reset_metrics()
+            model.train()
+            callback_list.on_epoch_begin(epoch)
+            steps_done = 0
+            for step, batch in enumerate(adapter.epoch()):
+                if want_batch_begin:
+                    callback_list.on_train_batch_begin(step, {"batch": step, "size": _batch_size_of(batch)})
+                logs = model.train_step(batch)
+                steps_done += 1
+                if want_batch_begin:
+                    if logs is model._compiled or logs is None:
+                        logs = _step_logs(model, step, _batch_size_of(batch))
+                    else:
+                        logs = dict(logs, batch=step, size=_batch_size_of(batch))
+                    callback_list.on_train_batch_end(step, logs)
+                if model.stop_training:
+                    break
+            if steps_done == 0:
+                raise ValueError(
+                    "The training data produced no batches. Check that x is not empty and that "
+                    "steps_per_epoch is positive."
+                )
+            epoch_logs = _to_floats(model._compiled.results())
+            if do_validation and _should_validate(epoch, validation_freq):
+                val_logs = evaluate_loop(model, val_adapter, verbose=0, callbacks=callback_list, in_fit=True)
+                epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if model.stop_training:
+                break
+    finally:
+        model.eval()
+        adapter.close()
+        if val_adapter is not None:
+            val_adapter.close()
+    callback_list.on_train_end()
+    return model.history
+
+
+def _should_validate(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        if validation_freq < 1:
+            raise ValueError(f"`validation_freq` should be a positive integer. Received: validation_freq={validation_freq!r}")
+        return (epoch + 1) % validation_freq == 0
+    if isinstance(validation_freq, collections.abc.Container):
+        return (epoch + 1) in validation_freq
+    raise ValueError(
+        f"`validation_freq` should be an int or a list of epochs (1-based). Received: validation_freq={validation_freq!r}"
+    )
+
+
+def evaluate_loop(model, adapter, verbose=0, callbacks=None, in_fit=False):
+    """Runs test_step over the adapter; returns {name: float} of exact sample-weighted means."""
+    if in_fit:
+        callback_list = callbacks
+    else:
+        params = {
+            "batch_size": getattr(adapter, "batch_size", None),
+            "epochs": 1,
+            "steps": adapter.steps_per_epoch if adapter.count_mode == "steps" else None,
+            "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
+            "verbose": verbose,
+            "do_validation": False,
+            "metrics": list(model.metrics_names),
+        }
+        callback_list = _make_callbacks(model, callbacks, verbose, False, adapter.count_mode, params)
+    want_batch = callback_list.needs_batch_hooks("test")
+    was_training = model.training
+    model.eval()
+    model.reset_metrics()
+    callback_list.on_test_begin()
+    try:
+        with torch.no_grad():
+            for step, batch in enumerate(adapter.epoch()):
+                if want_batch:
+                    callback_list.on_test_batch_begin(step, {"batch": step, "size": _batch_size_of(batch)})
+                logs = model.test_step(batch)
+                if want_batch:
+                    if logs is model._compiled or logs is None:
+                        logs = _step_logs(model, step, _batch_size_of(batch))
+                    callback_list.on_test_batch_end(step, logs)
+        results = _to_floats(model._compiled.results())
+    finally:
+        if not in_fit:
+            adapter.close()
+        model.train(was_training)
+    callback_list.on_test_end(results)
+    return results
+
+
+def predict_loop(model, adapter, verbose=0, callbacks=None):
+    """Runs predict_step over the adapter; returns NumPy outputs (a list for several outputs)."""
+    params = {
+        "batch_size": getattr(adapter, "batch_size", None),
+        "epochs": 1,
+        "steps": adapter.steps_per_epoch if adapter.count_mode == "steps" else None,
+        "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
+        "verbose": verbose,
+        "do_validation": False,
+        "metrics": [],
+    }
+    callback_list = _make_callbacks(model, callbacks, verbose, False, adapter.count_mode, params)
+    want_batch = callback_list.needs_batch_hooks("predict")
+    was_training = model.training
+    model.eval()
+    chunks = None
+    callback_list.on_predict_begin()
+    try:
+        with torch.no_grad():
+            for step, batch in enumerate(adapter.epoch()):
+                if want_batch:
+                    callback_list.on_predict_batch_begin(step, {"batch": step, "size": _batch_size_of(batch)})
+                outputs = model.predict_step(batch)
+                flat = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+                if chunks is None:
+                    chunks = [[] for _ in flat]
+                for index, value in enumerate(flat):
+                    chunks[index].append(value.detach())
+                if want_batch:
+                    callback_list.on_predict_batch_end(step, {"batch": step, "size": _batch_size_of(batch), "outputs": outputs})
+    finally:
+        adapter.close()
+        model.train(was_training)
+    callback_list.on_predict_end()
+    if chunks is None:
+        raise ValueError("predict received no data: the input produced no batches.")
+    arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in chunks]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def numpy_outputs(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return [o.detach().cpu().numpy() for o in outputs]
+    return outputs.detach().cpu().numpy()
+
+
+def as_numpy_scalar_list(values, names):
+    ordered = [values[name] for name in names if name in values]
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+__all__ = ["fit_loop", "evaluate_loop", "predict_loop", "LazyLogs"]
