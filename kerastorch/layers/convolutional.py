@@ -1,0 +1,1608 @@
+"""Convolution layers: Conv1D/2D/3D, separable, depthwise, transposed; up-sampling, zero-padding, cropping.
+
+Weights are stored in torch layout (`(out, in / groups, *kernel)`) and exposed in Keras layout
+(`(*kernel, in / groups, out)`) by `get_weights`/`set_weights`. A channels-last input is permuted
+to channels-first as a view (torch's channels_last memory format), so no copy happens around
+the convolution. 'same' padding follows TensorFlow: the extra element of an odd total pad goes
+after (bottom/right), with and without strides.
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kerastorch import activations, backend, constraints, initializers, regularizers
+from kerastorch.engine import layer as base_layer
+from kerastorch.utils import conv_utils
+
+InputSpec = base_layer.InputSpec
+
+__all__ = [
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution3D",
+    "Convolution1DTranspose",
+    "Convolution2DTranspose",
+    "Convolution3DTranspose",
+    "Deconvolution2D",
+    "Deconvolution3D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
+]
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout helpers shared by the layers of this module
+# ---------------------------------------------------------------------------------------------
+def to_channels_first(x, data_format):
+    """(N, *spatial, C) -> (N, C, *spatial) as a view; channels_first input is returned as is."""
+    return x.movedim(-1, 1) if data_format == "channels_last" else x
+
+
+def from_channels_first(x, data_format):
+    """Inverse of `to_channels_first`."""
+    return x.movedim(1, -1) if data_format == "channels_last" else x
+
+
+def spatial_axes(rank, data_format, ndim=None):
+    """Axes of the spatial dimensions of a rank-`rank` input in `data_format`."""
+    ndim = rank + 2 if ndim is None else ndim
+    first = ndim - rank - (1 if data_format == "channels_last" else 0)
+    return tuple(range(first, first + rank))
+
+
+def torch_pad_list(pads):
+    """[(before, after) per spatial dim, first dim first] -> F.pad's flat list (last dim first)."""
+    flat = []
+    for before, after in reversed(pads):
+        flat.extend((before, after))
+    return flat
+
+
+def same_pads(spatial_shape, kernel_size, strides, dilation_rate):
+    """TensorFlow 'same' pads [(before, after), ...] for every spatial dimension."""
+    return [
+        conv_utils.same_padding(length, k, s, d)
+        for length, k, s, d in zip(spatial_shape, kernel_size, strides, dilation_rate)
+    ]
+
+
+def _positive_int(layer_name, arg, value, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{layer_name} expects `{arg}` to be a positive integer. Received: {arg}={value!r}")
+    return int(value)
+
+
+def _merge_batch_dims(x, rank):
+    """Folds extra leading batch dimensions into one; returns (x, leading shape or None)."""
+    if x.dim() <= rank + 2:
+        return x, None
+    leading = tuple(x.shape[: x.dim() - rank - 1])
+    return x.reshape((-1,) + tuple(x.shape[x.dim() - rank - 1 :])), leading
+
+
+def _split_batch_dims(x, leading):
+    if leading is None:
+        return x
+    return x.reshape(leading + tuple(x.shape[1:]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolutions
+# ---------------------------------------------------------------------------------------------
+class _Conv(base_layer.Layer):
+    """N-D convolution base: `activation(conv(inputs, kernel) + bias)`.
+
+    Args:
+        rank: number of spatial dimensions (1, 2 or 3).
+        filters: number of output channels.
+        kernel_size: int or tuple of `rank` ints.
+        strides: int or tuple of `rank` ints.
+        padding: `"valid"`, `"same"` or (Conv1D / SeparableConv1D) `"causal"`.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of `rank` ints.
+        groups: number of channel groups.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+    """
+
+    _allows_causal = False
+
+    def __init__(
+        self,
+        rank,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        who = type(self).__name__
+        self.rank = rank
+        self.filters = _positive_int(who, "filters", filters, allow_none=True)
+        self.groups = _positive_int(who, "groups", groups or 1)
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
+        self.padding = conv_utils.normalize_padding(padding)
+        self.data_format = conv_utils.normalize_data_format(data_format)
+        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        if self.filters is not None and self.filters % self.groups:
+            raise ValueError(
+                f"{who} expects `filters` to be divisible by `groups`. "
+                f"Received: filters={self.filters}, groups={self.groups}"
+            )
+        if self.padding == "causal" and not self._allows_causal:
+            raise ValueError(
+                f"{who} does not support padding='causal' (only Conv1D and SeparableConv1D do). "
+                "Use 'valid' or 'same'."
+            )
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{who} does not support `strides` > 1 together with `dilation_rate` > 1. "
+                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
+        self.input_spec = InputSpec(min_ndim=rank + 2)
+        self._pad_cache = {}
+
+    # -- shapes -----------------------------------------------------------------------------
+    def _channel_axis(self):
+        return -1 - self.rank if self.data_format == "channels_first" else -1
+
+    def _input_channels(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) < self.rank + 2:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects inputs of rank >= {self.rank + 2}. "
+                f"Received input_shape={input_shape}"
+            )
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' needs a known channel dimension (axis "
+                f"{self._channel_axis()}). Received input_shape={input_shape}"
+            )
+        return int(channels)
+
+    def _spatial_output_shape(self, spatial_shape):
+        return [
+            conv_utils.conv_output_length(length, k, self.padding, s, d)
+            for length, k, s, d in zip(spatial_shape, self.kernel_size, self.strides, self.dilation_rate)
+        ]
+
+    def _output_channels(self, input_shape):
+        return self.filters
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        batch_rank = len(input_shape) - self.rank - 1
+        if self.data_format == "channels_last":
+            spatial = self._spatial_output_shape(input_shape[batch_rank:-1])
+            shape = input_shape[:batch_rank] + tuple(spatial) + (self._output_channels(input_shape),)
+        else:
+            spatial = self._spatial_output_shape(input_shape[batch_rank + 1 :])
+            shape = input_shape[:batch_rank] + (self._output_channels(input_shape),) + tuple(spatial)
+        if any(d is not None and d <= 0 for d in spatial):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': input shape {input_shape} is too small for "
+                f"kernel_size={self.kernel_size}, strides={self.strides}, padding={self.padding!r} "
+                f"(the output shape would be {shape}). Use a larger input or padding='same'."
+            )
+        return shape
+
+    # -- weights ----------------------------------------------------------------------------
+    def _torch_kernel_perm(self):
+        # Keras (*k, in, out) <-> torch (out, in, *k).
+        return (self.rank + 1, self.rank) + tuple(range(self.rank))
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects the number of input channels to be "
+                f"divisible by groups={self.groups}. Received input_shape={tuple(input_shape)}"
+            )
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.kernel_size + (channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            layout=self._torch_kernel_perm(),
+        )
+        self._build_bias(self.filters)
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        super().build(input_shape)
+
+    def _build_bias(self, size):
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(size,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+
+    # -- compute ----------------------------------------------------------------------------
+    def _pad(self, x, kernel_size=None):
+        """Applies causal/'same' padding to a channels-first `x`; returns (x, torch padding arg)."""
+        kernel_size = kernel_size or self.kernel_size
+        if self.padding == "valid":
+            return x, 0
+        if self.padding == "causal":
+            left = self.dilation_rate[0] * (kernel_size[0] - 1)
+            return F.pad(x, (left, 0)), 0
+        spatial = tuple(x.shape[2:])
+        pads = self._pad_cache.get(spatial)
+        if pads is None:
+            pads = same_pads(spatial, kernel_size, self.strides, self.dilation_rate)
+            self._pad_cache[spatial] = pads
+        if all(before == after for before, after in pads):
+            return x, tuple(before for before, _ in pads)
+        # TensorFlow puts the odd element after; torch's native padding is symmetric.
+        return F.pad(x, torch_pad_list(pads)), 0
+
+    def _convolve(self, x):
+        x, padding = self._pad(x)
+        return _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate, self.groups)
+
+    def call(self, inputs):
+        x, leading = _merge_batch_dims(inputs, self.rank)
+        outputs = self._convolve(to_channels_first(x, self.data_format))
+        outputs = from_channels_first(outputs, self.data_format)
+        outputs = _split_batch_dims(outputs, leading)
+        return self.activation(outputs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "groups": self.groups,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+            }
+        )
+        return config
+
+    def extra_repr(self):
+        return (
+            f"name={self.name!r}, filters={self.filters}, kernel_size={self.kernel_size}, "
+            f"strides={self.strides}, padding={self.padding!r}, data_format={self.data_format!r}"
+        )
+
+
+class Conv1D(_Conv):
+    """1D convolution (temporal convolution).
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 1 int.
+        strides: int or tuple of 1 int.
+        padding: `"valid"`, `"same"` or `"causal"` (left padding by `dilation_rate * (kernel_size - 1)`).
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation_rate: int or tuple of 1 int.
+        groups: number of channel groups.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)`.
+
+    Output shape:
+        `(batch, new_steps, filters)` (channels_last) or `(batch, filters, new_steps)`.
+
+    Example:
+        >>> Conv1D(8, 3, padding="causal")(np.zeros((2, 10, 4), "float32")).shape
+        torch.Size([2, 10, 8])
+    """
+
+    _allows_causal = True
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format="channels_last",
+        dilation_rate=1,
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            1, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+            use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            activity_regularizer, kernel_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class Conv2D(_Conv):
+    """2D convolution (spatial convolution over images).
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 2 ints.
+        strides: int or tuple of 2 ints.
+        padding: `"valid"` or `"same"` (TensorFlow's split: the odd pad goes bottom/right).
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 2 ints.
+        groups: number of channel groups.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, new_rows, new_cols, filters)` (channels_last) or `(batch, filters, new_rows, new_cols)`.
+
+    Example:
+        >>> Conv2D(8, 3, strides=2, padding="same")(np.zeros((2, 9, 9, 3), "float32")).shape
+        torch.Size([2, 5, 5, 8])
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        data_format=None,
+        dilation_rate=(1, 1),
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            2, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+            use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            activity_regularizer, kernel_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class Conv3D(_Conv):
+    """3D convolution (spatial convolution over volumes).
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 3 ints.
+        strides: int or tuple of 3 ints.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 3 ints.
+        groups: number of channel groups.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, d1, d2, d3, channels)` (channels_last) or `(batch, channels, d1, d2, d3)`.
+
+    Output shape:
+        `(batch, new_d1, new_d2, new_d3, filters)` or `(batch, filters, new_d1, new_d2, new_d3)`.
+
+    Example:
+        >>> Conv3D(4, 3)(np.zeros((1, 5, 5, 5, 2), "float32")).shape
+        torch.Size([1, 3, 3, 3, 4])
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1, 1),
+        padding="valid",
+        data_format=None,
+        dilation_rate=(1, 1, 1),
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            3, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+            use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            activity_regularizer, kernel_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Transposed convolutions
+# ---------------------------------------------------------------------------------------------
+class _ConvTranspose(_Conv):
+    """N-D transposed convolution base (the gradient of a convolution), Keras output-shape formula.
+
+    Args:
+        rank: number of spatial dimensions.
+        output_padding: None (inferred) or int / tuple of `rank` ints, each smaller than its stride.
+        groups: must be 1 (accepted because tf.keras configs carry it).
+        other arguments: as in `_Conv`.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs):
+        groups = kwargs.pop("groups", 1)
+        if groups not in (1, None):
+            raise ValueError(f"{type(self).__name__} supports only groups=1. Received: groups={groups!r}")
+        super().__init__(rank, filters, kernel_size, strides, padding, **kwargs)
+        if self.filters is None:
+            raise ValueError(f"{type(self).__name__} expects `filters` to be a positive integer. Received: filters=None")
+        if output_padding is not None:
+            output_padding = conv_utils.normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
+            for stride, pad in zip(self.strides, output_padding):
+                if pad >= stride:
+                    raise ValueError(
+                        f"{type(self).__name__} expects every `output_padding` to be smaller than its "
+                        f"stride. Received: strides={self.strides}, output_padding={output_padding}"
+                    )
+        self.output_padding = output_padding
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _spatial_output_shape(self, spatial_shape):
+        output_padding = self.output_padding or (None,) * self.rank
+        return [
+            conv_utils.deconv_output_length(length, k, self.padding, op, s, d)
+            for length, k, op, s, d in zip(
+                spatial_shape, self.kernel_size, output_padding, self.strides, self.dilation_rate
+            )
+        ]
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        # Keras layout (*k, filters, in) <-> torch conv_transpose layout (in, filters, *k).
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.kernel_size + (self.filters, channels),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            layout=self._torch_kernel_perm(),
+        )
+        self._build_bias(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        base_layer.Layer.build(self, input_shape)
+
+    def _transpose_args(self, spatial_shape):
+        """(torch padding, torch output_padding, crop) reproducing TensorFlow's conv backprop."""
+        cached = self._pad_cache.get(spatial_shape)
+        if cached is not None:
+            return cached
+        out_lengths = self._spatial_output_shape(spatial_shape)
+        padding, output_padding, native = [], [], True
+        for length, out, k, s, d in zip(spatial_shape, out_lengths, self.kernel_size, self.strides, self.dilation_rate):
+            dilated = (k - 1) * d + 1
+            # TensorFlow pads the forward convolution whose input is the output here.
+            before = max((length - 1) * s + dilated - out, 0) // 2 if self.padding == "same" else 0
+            extra = out - ((length - 1) * s + dilated - 2 * before)
+            padding.append(before)
+            output_padding.append(extra)
+            native = native and 0 <= extra < max(s, d)
+        result = (tuple(padding), tuple(output_padding), tuple(out_lengths), native)
+        self._pad_cache[spatial_shape] = result
+        return result
+
+    def _convolve(self, x):
+        padding, output_padding, out_lengths, native = self._transpose_args(tuple(x.shape[2:]))
+        conv = _CONV_TRANSPOSE[self.rank]
+        if native:
+            return conv(x, self.kernel, self.bias, self.strides, padding, output_padding, 1, self.dilation_rate)
+        # Rare shapes torch cannot express: compute the full result, then crop / zero-extend.
+        full = conv(x, self.kernel, None, self.strides, 0, 0, 1, self.dilation_rate)
+        pads = []
+        for before, length, available in zip(padding, out_lengths, full.shape[2:]):
+            pads.append((-before, before + length - available))
+        out = F.pad(full, torch_pad_list(pads))
+        if self.bias is not None:
+            out = out + self.bias.reshape((1, -1) + (1,) * self.rank)
+        return out
+
+    def get_config(self):
+        config = super().get_config()
+        config["output_padding"] = self.output_padding
+        return config
+
+
+class Conv1DTranspose(_ConvTranspose):
+    """Transposed 1D convolution.
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 1 int.
+        strides: int or tuple of 1 int.
+        padding: `"valid"` or `"same"`.
+        output_padding: None or an int smaller than the stride.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 1 int.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)`.
+
+    Output shape:
+        `(batch, new_steps, filters)` with `new_steps` from `conv_utils.deconv_output_length`.
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        output_padding=None,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            1, filters, kernel_size, strides, padding, output_padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """Transposed 2D convolution (sometimes called deconvolution).
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 2 ints.
+        strides: int or tuple of 2 ints.
+        padding: `"valid"` or `"same"`.
+        output_padding: None or int / tuple of 2 ints, each smaller than its stride.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 2 ints.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, new_rows, new_cols, filters)`; with padding="same" and no output_padding,
+        `new_rows = rows * strides[0]`.
+
+    Example:
+        >>> Conv2DTranspose(4, 3, strides=2, padding="same")(np.zeros((1, 5, 5, 2), "float32")).shape
+        torch.Size([1, 10, 10, 4])
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        output_padding=None,
+        data_format=None,
+        dilation_rate=(1, 1),
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            2, filters, kernel_size, strides, padding, output_padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3D convolution.
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 3 ints.
+        strides: int or tuple of 3 ints.
+        padding: `"valid"` or `"same"`.
+        output_padding: None or int / tuple of 3 ints, each smaller than its stride.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: must be 1 (tf.keras accepts it and ignores it; it is not in the config).
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, d1, d2, d3, channels)` (channels_last) or `(batch, channels, d1, d2, d3)`.
+
+    Output shape:
+        `(batch, new_d1, new_d2, new_d3, filters)` (channels_last).
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1, 1),
+        padding="valid",
+        output_padding=None,
+        data_format=None,
+        dilation_rate=(1, 1, 1),
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        if conv_utils.normalize_tuple(dilation_rate, 3, "dilation_rate") != (1, 1, 1):
+            raise ValueError(
+                "Conv3DTranspose supports only dilation_rate=1 (tf.keras ignores other values). "
+                f"Received: dilation_rate={dilation_rate!r}"
+            )
+        super().__init__(
+            3, filters, kernel_size, strides, padding, output_padding, data_format=data_format,
+            activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs,
+        )  # fmt: skip
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("dilation_rate")  # tf.keras leaves it out of the config
+        return config
+
+
+# ---------------------------------------------------------------------------------------------
+# Depthwise and separable convolutions
+# ---------------------------------------------------------------------------------------------
+class _DepthwiseConv(_Conv):
+    """Depthwise convolution base: each input channel convolved with `depth_multiplier` kernels.
+
+    Output channel `c * depth_multiplier + m` comes from input channel `c` and kernel `m`, as in
+    TensorFlow.
+    """
+
+    def __init__(
+        self,
+        rank,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        depth_multiplier=1,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        groups = kwargs.pop("groups", 1)  # tf.keras configs carry groups=1
+        if groups not in (1, None):
+            raise ValueError(f"{type(self).__name__} supports only groups=1. Received: groups={groups!r}")
+        super().__init__(
+            rank, None, kernel_size, strides, padding, data_format, dilation_rate, 1, activation,
+            use_bias, bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs,
+        )  # fmt: skip
+        self.depth_multiplier = _positive_int(type(self).__name__, "depth_multiplier", depth_multiplier)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+
+    def _output_channels(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        return None if channels is None else channels * self.depth_multiplier
+
+    def _build_depthwise(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if len(tuple(input_shape)) != self.rank + 2:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects inputs of rank {self.rank + 2}. "
+                f"Received input_shape={tuple(input_shape)}"
+            )
+        self.compute_output_shape(input_shape)
+        # Keras (*k, in, multiplier) <-> torch (in, multiplier, *k); reshaped to
+        # (in * multiplier, 1, *k) in call, a view.
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+            layout=(self.rank, self.rank + 1) + tuple(range(self.rank)),
+        )
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        return channels
+
+    def build(self, input_shape):
+        channels = self._build_depthwise(input_shape)
+        self._build_bias(channels * self.depth_multiplier)
+        base_layer.Layer.build(self, input_shape)
+
+    def _depthwise(self, x, bias=None):
+        x, padding = self._pad(x)
+        channels = x.shape[1]
+        kernel = self.depthwise_kernel.reshape((channels * self.depth_multiplier, 1) + self.kernel_size)
+        return _CONV[self.rank](x, kernel, bias, self.strides, padding, self.dilation_rate, channels)
+
+    def _convolve(self, x):
+        return self._depthwise(x, self.bias)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        config.update(
+            {
+                "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            }
+        )
+        return config
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1D convolution.
+
+    Args:
+        kernel_size: int or tuple of 1 int.
+        strides: int or tuple of 1 int.
+        padding: `"valid"` or `"same"`.
+        depth_multiplier: number of output channels per input channel.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 1 int.
+        activation, use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer,
+        bias_regularizer, activity_regularizer, depthwise_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)`.
+
+    Output shape:
+        `(batch, new_steps, channels * depth_multiplier)` (channels_last).
+    """
+
+    def __init__(
+        self,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        depth_multiplier=1,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            1, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+            use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+            activity_regularizer, depthwise_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Depthwise 2D convolution.
+
+    Args:
+        kernel_size: int or tuple of 2 ints.
+        strides: int or tuple of 2 ints.
+        padding: `"valid"` or `"same"`.
+        depth_multiplier: number of output channels per input channel.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 2 ints.
+        activation, use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer,
+        bias_regularizer, activity_regularizer, depthwise_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, new_rows, new_cols, channels * depth_multiplier)` (channels_last).
+
+    Example:
+        >>> DepthwiseConv2D(3, depth_multiplier=2)(np.zeros((1, 5, 5, 3), "float32")).shape
+        torch.Size([1, 3, 3, 6])
+    """
+
+    def __init__(
+        self,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        depth_multiplier=1,
+        data_format=None,
+        dilation_rate=(1, 1),
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            2, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+            use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+            activity_regularizer, depthwise_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class _SeparableConv(_DepthwiseConv):
+    """Separable convolution base: depthwise convolution, then a 1x1 pointwise convolution.
+
+    `kernel_initializer`, `kernel_regularizer`, `kernel_constraint` and `groups` are accepted
+    and kept in the config (tf.keras does the same) but no `kernel` weight exists.
+    """
+
+    def __init__(
+        self,
+        rank,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        depth_multiplier=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        unused = {key: kwargs.pop(key, None) for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint")}
+        super().__init__(
+            rank, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+            use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+            activity_regularizer, depthwise_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+        self.filters = _positive_int(type(self).__name__, "filters", filters)
+        self.kernel_initializer = initializers.get(unused["kernel_initializer"] or "glorot_uniform")
+        self.kernel_regularizer = regularizers.get(unused["kernel_regularizer"])
+        self.kernel_constraint = constraints.get(unused["kernel_constraint"])
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def _output_channels(self, input_shape):
+        return self.filters
+
+    def build(self, input_shape):
+        channels = self._build_depthwise(input_shape)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+            layout=self._torch_kernel_perm(),
+        )
+        self._build_bias(self.filters)
+        base_layer.Layer.build(self, input_shape)
+
+    def _convolve(self, x):
+        return _CONV[self.rank](self._depthwise(x), self.pointwise_kernel, self.bias)
+
+    def get_config(self):
+        config = _Conv.get_config(self)
+        config.update(
+            {
+                "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+                "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+            }
+        )
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise separable 1D convolution.
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 1 int.
+        strides: int or tuple of 1 int.
+        padding: `"valid"`, `"same"` or `"causal"`.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 1 int.
+        depth_multiplier: depthwise output channels per input channel.
+        activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+        depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+        depthwise_constraint, pointwise_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)`.
+
+    Output shape:
+        `(batch, new_steps, filters)` (channels_last).
+    """
+
+    _allows_causal = True
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        depth_multiplier=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            1, filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+            activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+            depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+            depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise separable 2D convolution.
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or tuple of 2 ints.
+        strides: int or tuple of 2 ints.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        dilation_rate: int or tuple of 2 ints.
+        depth_multiplier: depthwise output channels per input channel.
+        activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+        depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+        depthwise_constraint, pointwise_constraint, bias_constraint: as in Keras.
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, new_rows, new_cols, filters)` (channels_last).
+
+    Example:
+        >>> SeparableConv2D(8, 3, padding="same")(np.zeros((1, 5, 5, 3), "float32")).shape
+        torch.Size([1, 5, 5, 8])
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        data_format=None,
+        dilation_rate=(1, 1),
+        depth_multiplier=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            2, filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+            activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+            depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+            depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs,
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Up-sampling, zero-padding, cropping
+# ---------------------------------------------------------------------------------------------
+def _repeat_axes(x, axes, sizes):
+    """Repeats every element `size` times along each axis (nearest up-sampling), one copy."""
+    if all(size == 1 for size in sizes):
+        return x
+    shape, expanded, final = list(x.shape), [], []
+    for axis, length in enumerate(shape):
+        expanded.append(length)
+        if axis in axes:
+            size = sizes[axes.index(axis)]
+            expanded.append(size)
+            final.append(length * size)
+        else:
+            final.append(length)
+    view = x
+    for axis in sorted(axes, reverse=True):
+        view = view.unsqueeze(axis + 1)
+    return view.expand(expanded).reshape(final)
+
+
+class UpSampling1D(base_layer.Layer):
+    """Repeats each time step `size` times along the time axis.
+
+    Args:
+        size: upsampling factor.
+
+    Input shape:
+        `(batch, steps, features)`.
+
+    Output shape:
+        `(batch, steps * size, features)`.
+    """
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = _positive_int("UpSampling1D", "size", size)
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs):
+        return _repeat_axes(inputs, (1,), (self.size,))
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[1]
+        return (input_shape[0], None if steps is None else steps * self.size, input_shape[2])
+
+    def get_config(self):
+        config = super().get_config()
+        config["size"] = self.size
+        return config
+
+
+# Kernels of TensorFlow's resize (v2, half-pixel centers) used for the smooth modes.
+def _keys_cubic(x):
+    x = np.abs(x)
+    a = -0.5
+    return np.where(
+        x <= 1,
+        ((a + 2) * x - (a + 3)) * x * x + 1,
+        np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0.0),
+    )
+
+
+def _mitchell_cubic(x):
+    x = np.abs(x)
+    b = c = 1.0 / 3.0
+    return np.where(
+        x <= 1,
+        ((12 - 9 * b - 6 * c) * x**3 + (-18 + 12 * b + 6 * c) * x**2 + (6 - 2 * b)) / 6,
+        np.where(x < 2, ((-b - 6 * c) * x**3 + (6 * b + 30 * c) * x**2 + (-12 * b - 48 * c) * x + (8 * b + 24 * c)) / 6, 0.0),
+    )
+
+
+def _lanczos(radius):
+    def kernel(x):
+        x = np.abs(x)
+        return np.where(x < radius, np.sinc(x) * np.sinc(x / radius), 0.0)
+
+    return kernel, radius
+
+
+_RESIZE_KERNELS = {
+    "mitchellcubic": (_mitchell_cubic, 2.0),
+    "lanczos3": _lanczos(3),
+    "lanczos5": _lanczos(5),
+    "gaussian": (lambda x: np.where(np.abs(x) < 1.5, np.exp(-(x**2) / (2 * 0.5**2)), 0.0), 1.5),
+}
+
+
+def _bicubic_matrix(length, factor):
+    """TensorFlow's resize_bicubic (half-pixel centers): Keys a=-0.5 weights from a 1024-entry
+    table, taps outside the image dropped and the rest renormalized."""
+    out_length = length * factor
+    matrix = np.zeros((out_length, length), dtype=np.float64)
+    for out in range(out_length):
+        position = (out + 0.5) / factor - 0.5
+        base = int(math.floor(position))
+        delta = round((position - base) * 1024) / 1024.0
+        taps = np.arange(base - 1, base + 3)
+        weights = _keys_cubic(np.array([1 + delta, delta, 1 - delta, 2 - delta]))
+        inside = (taps >= 0) & (taps < length)
+        weights = np.where(inside, weights, 0.0)
+        weights = weights / weights.sum()
+        for tap, weight in zip(np.clip(taps, 0, length - 1), weights):
+            matrix[out, tap] += weight
+    return matrix
+
+
+def _resize_matrix(length, factor, interpolation):
+    """(length * factor, length) matrix of TensorFlow's resize weights along one axis."""
+    if interpolation == "bicubic":
+        return _bicubic_matrix(length, factor)
+    kernel, radius = _RESIZE_KERNELS[interpolation]
+    out_length = length * factor
+    matrix = np.zeros((out_length, length), dtype=np.float64)
+    for out in range(out_length):
+        center = (out + 0.5) / factor
+        start = max(int(math.ceil(center - radius - 0.5)), 0)
+        stop = min(int(math.floor(center + radius - 0.5)), length - 1)
+        taps = np.arange(start, stop + 1)
+        weights = kernel(taps + 0.5 - center)
+        total = weights.sum()
+        if abs(total) > 1000 * np.finfo(np.float32).eps:
+            weights = weights / total
+        matrix[out, taps] = weights
+    return matrix
+
+
+class UpSampling2D(base_layer.Layer):
+    """Up-samples rows and columns by `size`, by repetition or TensorFlow-2 interpolation.
+
+    Args:
+        size: int or tuple of 2 ints.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+        interpolation: `"nearest"`, `"bilinear"` (half-pixel centers, as `tf.image.resize`),
+            `"area"`, `"bicubic"`, `"gaussian"`, `"lanczos3"`, `"lanczos5"` or `"mitchellcubic"`.
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, rows * size[0], cols * size[1], channels)` (channels_last).
+
+    Example:
+        >>> UpSampling2D(2, interpolation="bilinear")(np.zeros((1, 3, 3, 2), "float32")).shape
+        torch.Size([1, 6, 6, 2])
+    """
+
+    _INTERPOLATIONS = ("area", "bicubic", "bilinear", "gaussian", "lanczos3", "lanczos5", "mitchellcubic", "nearest")
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.size = conv_utils.normalize_tuple(size, 2, "size")
+        self.data_format = conv_utils.normalize_data_format(data_format)
+        if interpolation not in self._INTERPOLATIONS:
+            raise ValueError(
+                "UpSampling2D expects `interpolation` to be one of "
+                f"{', '.join(repr(i) for i in self._INTERPOLATIONS)}. Received: interpolation={interpolation!r}"
+            )
+        self.interpolation = interpolation
+        self.input_spec = InputSpec(ndim=4)
+        self._matrices = {}
+
+    def call(self, inputs):
+        axes = spatial_axes(2, self.data_format)
+        if self.interpolation in ("nearest", "area"):
+            # For integer factors TensorFlow's nearest and area resizes both repeat pixels.
+            return _repeat_axes(inputs, axes, self.size)
+        if self.interpolation == "bilinear":
+            x = to_channels_first(inputs, self.data_format)
+            size = (x.shape[2] * self.size[0], x.shape[3] * self.size[1])
+            out = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+            return from_channels_first(out, self.data_format)
+        rows, cols = inputs.shape[axes[0]], inputs.shape[axes[1]]
+        key = (rows, cols, inputs.dtype, inputs.device)
+        if key not in self._matrices:
+            self._matrices[key] = tuple(
+                torch.as_tensor(_resize_matrix(length, factor, self.interpolation), dtype=inputs.dtype, device=inputs.device)
+                for length, factor in zip((rows, cols), self.size)
+            )
+        row_matrix, col_matrix = self._matrices[key]
+        if self.data_format == "channels_last":
+            return torch.einsum("oh,nhwc,pw->nopc", row_matrix, inputs, col_matrix)
+        return torch.einsum("oh,nchw,pw->ncop", row_matrix, inputs, col_matrix)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, size in zip(spatial_axes(2, self.data_format), self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * size
+        return tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
+        return config
+
+
+class UpSampling3D(base_layer.Layer):
+    """Repeats the three spatial dimensions by `size`.
+
+    Args:
+        size: int or tuple of 3 ints.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+
+    Input shape:
+        `(batch, d1, d2, d3, channels)` (channels_last) or `(batch, channels, d1, d2, d3)`.
+
+    Output shape:
+        `(batch, d1 * size[0], d2 * size[1], d3 * size[2], channels)` (channels_last).
+    """
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = conv_utils.normalize_tuple(size, 3, "size")
+        self.data_format = conv_utils.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        return _repeat_axes(inputs, spatial_axes(3, self.data_format), self.size)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, size in zip(spatial_axes(3, self.data_format), self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * size
+        return tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format})
+        return config
+
+
+def _pairs(value, rank, arg, layer_name):
+    """int | tuple of `rank` ints | tuple of `rank` pairs -> tuple of `rank` (before, after) pairs."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        pair = conv_utils.normalize_tuple(value, 2, arg, allow_zero=True)
+        return (pair,) * rank
+    if not hasattr(value, "__len__") or len(value) != rank:
+        raise ValueError(
+            f"{layer_name} expects `{arg}` to be an int, a tuple of {rank} ints, or a tuple of {rank} "
+            f"tuples of 2 ints. Received: {arg}={value!r}"
+        )
+    return tuple(
+        conv_utils.normalize_tuple(entry, 2, f"{arg}[{index}]", allow_zero=True) for index, entry in enumerate(value)
+    )
+
+
+class _ZeroPadding(base_layer.Layer):
+    """Zero-padding of the `rank` spatial dimensions."""
+
+    _rank = None
+
+    def __init__(self, padding, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = type(self).__name__
+        if self._rank == 1:
+            self.padding = conv_utils.normalize_tuple(padding, 2, "padding", allow_zero=True)
+            self._pads = (self.padding,)
+            self.data_format = "channels_last"
+        else:
+            self.padding = _pairs(padding, self._rank, "padding", who)
+            self._pads = self.padding
+            self.data_format = conv_utils.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self._rank + 2)
+
+    def call(self, inputs):
+        pads = list(self._pads)
+        if self.data_format == "channels_last":
+            pads.append((0, 0))
+        return F.pad(inputs, torch_pad_list(pads))
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._pads):
+            shape[axis] = None if shape[axis] is None else shape[axis] + before + after
+        return tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["padding"] = self.padding
+        if self._rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Pads the time axis with zeros.
+
+    Args:
+        padding: int (both sides) or tuple `(left, right)`.
+
+    Input shape:
+        `(batch, steps, features)`.
+
+    Output shape:
+        `(batch, left + steps + right, features)`.
+    """
+
+    _rank = 1
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(padding, **kwargs)
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Pads rows and columns with zeros.
+
+    Args:
+        padding: int, tuple `(rows_pad, cols_pad)` or `((top, bottom), (left, right))`.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, top + rows + bottom, left + cols + right, channels)` (channels_last).
+    """
+
+    _rank = 2
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Pads the three spatial dimensions with zeros.
+
+    Args:
+        padding: int, tuple of 3 ints, or tuple of 3 `(before, after)` tuples.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+
+    Input shape:
+        `(batch, d1, d2, d3, channels)` (channels_last) or `(batch, channels, d1, d2, d3)`.
+
+    Output shape:
+        each spatial dimension grown by its `before + after`.
+    """
+
+    _rank = 3
+
+    def __init__(self, padding=(1, 1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class _Cropping(base_layer.Layer):
+    """Cropping of the `rank` spatial dimensions."""
+
+    _rank = None
+
+    def __init__(self, cropping, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = type(self).__name__
+        if self._rank == 1:
+            self.cropping = conv_utils.normalize_tuple(cropping, 2, "cropping", allow_zero=True)
+            self._crops = (self.cropping,)
+            self.data_format = "channels_last"
+        else:
+            self.cropping = _pairs(cropping, self._rank, "cropping", who)
+            self._crops = self.cropping
+            self.data_format = conv_utils.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self._rank + 2)
+
+    def _check(self, shape):
+        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._crops):
+            if shape[axis] is not None and before + after >= shape[axis]:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}' crops {before + after} elements from an axis "
+                    f"of size {shape[axis]} (input shape {tuple(shape)}, cropping={self.cropping}); "
+                    "the cropping must leave at least one element."
+                )
+
+    def call(self, inputs):
+        self._check(tuple(inputs.shape))
+        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._crops):
+            inputs = inputs.narrow(axis, before, inputs.shape[axis] - before - after)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        self._check(tuple(input_shape))
+        shape = list(input_shape)
+        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._crops):
+            shape[axis] = None if shape[axis] is None else shape[axis] - before - after
+        return tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["cropping"] = self.cropping
+        if self._rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class Cropping1D(_Cropping):
+    """Crops the time axis.
+
+    Args:
+        cropping: int (both sides) or tuple `(start, end)`.
+
+    Input shape:
+        `(batch, steps, features)`.
+
+    Output shape:
+        `(batch, steps - start - end, features)`.
+    """
+
+    _rank = 1
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(cropping, **kwargs)
+
+
+class Cropping2D(_Cropping):
+    """Crops rows and columns.
+
+    Args:
+        cropping: int, tuple `(rows_crop, cols_crop)` or `((top, bottom), (left, right))`.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+
+    Input shape:
+        `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)`.
+
+    Output shape:
+        `(batch, rows - top - bottom, cols - left - right, channels)` (channels_last).
+    """
+
+    _rank = 2
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class Cropping3D(_Cropping):
+    """Crops the three spatial dimensions.
+
+    Args:
+        cropping: int, tuple of 3 ints, or tuple of 3 `(before, after)` tuples.
+        data_format: `"channels_last"` or `"channels_first"` (default `image_data_format()`).
+
+    Input shape:
+        `(batch, d1, d2, d3, channels)` (channels_last) or `(batch, channels, d1, d2, d3)`.
+
+    Output shape:
+        each spatial dimension shrunk by its `before + after`.
+    """
+
+    _rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+# Keras aliases.
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
+Deconvolution2D = Conv2DTranspose
+Deconvolution3D = Conv3DTranspose
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
