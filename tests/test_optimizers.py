@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import optimizers
+from kerastorch import backend, optimizers
 
 SHAPES = [(3,), (2, 2), (4,)]
 GRAD_SCALES = [1.0, 0.2, 1.5, 0.05, 0.7]
@@ -151,7 +151,7 @@ def _run(opt, values, grads_per_step, lr_changes=None):
     opt.build(params)
     for step, grads in enumerate(grads_per_step):
         if lr_changes and step in lr_changes:
-            opt.lr.fill_(lr_changes[step])
+            backend.set_value(opt.lr, lr_changes[step])
         _set_grads(params, grads)
         opt.step()
     return params
@@ -292,6 +292,9 @@ def test_lr_is_one_float32_cpu_tensor_filled_in_place():
     assert opt.lr is tensor and float(tensor) == 0.25
     opt.learning_rate.fill_(0.125)
     assert float(opt.lr) == 0.125
+    backend.set_value(opt.lr, 0.0625)
+    assert opt.lr is tensor and backend.get_value(opt.learning_rate) == 0.0625
+    assert isinstance(backend.get_value(opt.lr), float)
     assert float(opt.beta_1) == pytest.approx(0.9) and float(opt.decay) == 0.0
     with pytest.raises(TypeError, match="learning_rate"):
         opt.lr = "fast"
@@ -305,13 +308,11 @@ def test_iterations_is_int64_cpu_tensor():
     param.grad = torch.ones(2)
     opt.step()
     opt.step()
-    assert int(opt.iterations) == 2
+    assert int(opt.iterations) == 2 and backend.get_value(opt.iterations) == 2
     assert opt.get_weights()[0].dtype == np.int64
 
 
 def test_epsilon_none_is_backend_epsilon():
-    from kerastorch import backend
-
     for cls in (
         optimizers.RMSprop,
         optimizers.Adagrad,
@@ -387,8 +388,10 @@ def test_build_twice_with_same_params_keeps_state_and_new_params_rebuild():
     opt.build(list(params))
     assert torch.equal(opt.get_slot(params[0], "m"), m_before) and m_before.any()
     other = _parameters(_initial_values())
-    opt.build(other)
+    opt.build([params[0]] + other)
     assert not opt.get_slot(other[0], "m").any()
+    assert torch.equal(opt.get_slot(params[0], "m"), m_before)
+    assert len(opt.get_weights()) == 1 + 2 * (1 + len(other))
     with pytest.raises(TypeError, match="index 0"):
         opt.build([torch.zeros(2, dtype=torch.int64)])
 
@@ -715,14 +718,14 @@ def test_torch_optimizer_lr_sync_both_ways():
     wrapped.lr = 0.05
     wrapped.build(params)
     assert wrapped.optimizer.param_groups[0]["lr"] == pytest.approx(0.05)
-    wrapped.lr.fill_(0.02)
+    backend.set_value(wrapped.lr, 0.02)
     _set_grads(params, _gradients()[0])
     wrapped.step()
     assert wrapped.optimizer.param_groups[0]["lr"] == pytest.approx(0.02)
     scheduler = torch.optim.lr_scheduler.StepLR(wrapped.optimizer, step_size=1, gamma=0.5)
     wrapped.step()
     scheduler.step()
-    assert float(wrapped.lr) == pytest.approx(0.01)
+    assert backend.get_value(wrapped.lr) == pytest.approx(0.01)
 
 
 def test_torch_optimizer_weights_round_trip_and_config():

@@ -174,8 +174,8 @@ class Optimizer:
     def build(self, params):
         """Creates the slots for `params` (the trainable weights, in Keras weight order).
 
-        Calling it again with the same parameters does nothing; other parameters re-create the
-        slots (the iteration count is kept). Arrays given to `set_weights` before `build` are
+        Calling it again with the same parameters does nothing; with another list, parameters
+        already known keep their slots and new ones get fresh slots (the iteration count is kept). Arrays given to `set_weights` before `build` are
         applied here.
 
         Args:
@@ -199,8 +199,20 @@ class Optimizer:
             self.set_weights(pending)
 
     def _build_state(self, params):
+        # Parameters kept from the previous build keep their slots (as tf.keras slots are keyed by
+        # variable); new parameters start from fresh slots.
+        previous = {id(p): index for index, p in enumerate(self._params or [])}
+
+        def slot_for(name, param):
+            index = previous.get(id(param))
+            if index is not None and name in self._slots and self._params[index] is param:
+                slot = self._slots[name][index]
+                if slot.shape == param.shape and slot.dtype == param.dtype and slot.device == param.device:
+                    return slot
+            return self._init_slot(name, param)
+
         with torch.no_grad():
-            self._slots = {name: [self._init_slot(name, p) for p in params] for name in self.get_slot_names()}
+            self._slots = {name: [slot_for(name, p) for p in params] for name in self.get_slot_names()}
         by_key = {}
         for index, param in enumerate(params):
             by_key.setdefault((param.device, param.dtype), []).append(index)
