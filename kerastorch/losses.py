@@ -940,7 +940,10 @@ def deserialize(config, custom_objects=None):
         inner = dict(inner)
         if class_name in LOSS_CLASSES and "fn" in inner and cls is not LossFunctionWrapper:
             inner.pop("fn")  # Keras 3 configs carry `fn` for every wrapper.
-        return cls.from_config(inner)
+        from kerastorch.saving import serialization
+
+        with serialization.CustomObjectScope(custom_objects or {}):
+            return cls.from_config(inner)
     raise TypeError(f"Could not interpret loss config {config!r}: expected a string or a dict.")
 
 
