@@ -1,5 +1,6 @@
 """Layer: the Keras layer life cycle (lazy build, add_weight, Keras-layout weights) on torch.nn.Module."""
 
+import functools
 import inspect
 import re
 
@@ -198,6 +199,21 @@ def _flatten(value):
     return [value]
 
 
+def _marking_built(build):
+    """Wraps a subclass's build() so that calling it directly also marks the layer built (as Keras)."""
+
+    @functools.wraps(build)
+    def wrapper(self, input_shape, *args, **kwargs):
+        result = build(self, input_shape, *args, **kwargs)
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape
+        return result
+
+    wrapper._marks_built = True
+    return wrapper
+
+
 def shape_of(value):
     """Shape tuple(s) of a tensor or nested structure of tensors."""
     if isinstance(value, (list, tuple)):
@@ -222,6 +238,8 @@ class Layer(torch.nn.Module):
         # Built-in classes are found by their Keras class name when configs are deserialized.
         if cls.__module__.startswith("kerastorch.") and not cls.__name__.startswith("_"):
             LAYER_REGISTRY.setdefault(cls.__name__, cls)
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
+            cls.build = _marking_built(cls.__dict__["build"])
 
     def __init__(self, **kwargs):
         unknown = [key for key in kwargs if key not in _BASE_KWARGS]

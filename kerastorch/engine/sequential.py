@@ -23,12 +23,19 @@ class Sequential(model_module.Model):
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self._stack = []
-        self._input_layer = None
+        object.__setattr__(self, "_input_layer", None)
         if layers is not None:
             if not isinstance(layers, (list, tuple)):
                 layers = [layers]
             for layer in layers:
                 self.add(layer)
+
+    def __setattr__(self, name, value):
+        # The InputLayer holds no weights: keep it out of the torch module tree.
+        if name == "_input_layer":
+            object.__setattr__(self, name, value)
+            return
+        super().__setattr__(name, value)
 
     @classmethod
     def _default_name(cls):
