@@ -1,0 +1,463 @@
+"""Normalization layers: BatchNormalization and LayerNormalization with tf.keras 2 numerics."""
+
+import torch
+import torch.nn.functional as F
+
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
+from kerastorch.engine.layer import InputSpec
+from kerastorch.engine.layer import Layer
+
+__all__ = ["BatchNormalization", "LayerNormalization"]
+
+_FUSABLE_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+
+
+def _serialize_or_none(module, obj):
+    return None if obj is None else module.serialize(obj)
+
+
+def _check_axis_argument(layer_name, axis):
+    if isinstance(axis, (list, tuple)):
+        if not axis or not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
+            raise TypeError(
+                f"{layer_name} expects `axis` to be an int or a list/tuple of ints. Received: axis={axis!r}"
+            )
+        return list(axis)
+    if isinstance(axis, int) and not isinstance(axis, bool):
+        return axis
+    raise TypeError(f"{layer_name} expects `axis` to be an int or a list/tuple of ints. Received: axis={axis!r}")
+
+
+def _validate_axes(layer_name, axis, input_shape):
+    """Positive axis indices for `input_shape`, with a ValueError naming the layer when out of range."""
+    rank = len(input_shape)
+    axes = axis if isinstance(axis, list) else [axis]
+    resolved = []
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ValueError(
+                f"{layer_name} received an invalid axis {a} for an input of rank {rank} "
+                f"(shape {tuple(input_shape)}); expected an axis in [{-rank}, {rank})."
+            )
+        a = a % rank
+        if a in resolved:
+            raise ValueError(f"{layer_name} received a duplicate axis {a}. Received: axis={axis!r}")
+        resolved.append(a)
+    for a in resolved:
+        if input_shape[a] is None:
+            raise ValueError(
+                f"{layer_name}: input has undefined `axis` dimension. Received input with shape "
+                f"{tuple(input_shape)} and axis={tuple(resolved)}"
+            )
+    return resolved
+
+
+class BatchNormalization(Layer):
+    """Normalizes the input per feature with batch statistics in training and moving statistics in inference.
+
+    Training: `gamma * (x - mean(x)) / sqrt(var(x) + epsilon) + beta` with the batch moments, and the
+    moving statistics updated as `moving = moving * momentum + batch_stat * (1 - momentum)`.
+    Inference (and whenever the layer is frozen with `trainable=False`, as in tf.keras 2):
+    `gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta`.
+
+    As tf.keras 2.x does, 4D/5D inputs normalized over their channel axis (1 or last) take the
+    "fused" path, whose moving-variance update uses the UNBIASED batch variance (n / (n - 1)
+    correction); other inputs (2D, 3D, other axes, several axes) update it with the biased
+    variance. The normalization itself always uses the biased variance. Keras 3 uses the biased
+    variance everywhere, so Keras 3 files trained further here drift slightly (by design).
+
+    Args:
+        axis: integer or list of integers, the feature axis (axes) to keep; -1 for channels_last.
+        momentum: momentum of the moving averages (the keep rate of the old value).
+        epsilon: small float added to the variance.
+        center: if True, add the learned offset `beta`.
+        scale: if True, multiply by the learned `gamma`.
+        beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer:
+            initializers of the four weights.
+        beta_regularizer, gamma_regularizer: optional regularizers.
+        beta_constraint, gamma_constraint: optional constraints.
+        fused: None (automatic, as tf.keras), True (require the fused path) or False (never fuse:
+            biased moving-variance update for every rank).
+        renorm, renorm_clipping, renorm_momentum, virtual_batch_size, adjustment: accepted for
+            config compatibility; only their defaults are supported.
+        synchronized: accepted for compatibility; training is single-process, so it has no effect.
+
+    Input shape:
+        Arbitrary.
+
+    Output shape:
+        Same as the input.
+
+    Example:
+        >>> layer = BatchNormalization()
+        >>> layer(np.random.rand(8, 4).astype("float32"), training=True).shape
+        torch.Size([8, 4])
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        renorm=False,
+        renorm_clipping=None,
+        renorm_momentum=0.99,
+        fused=None,
+        virtual_batch_size=None,
+        adjustment=None,
+        synchronized=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.axis = _check_axis_argument("BatchNormalization", axis)
+        if renorm:
+            raise ValueError(
+                "BatchNormalization does not support batch renormalization. Received: renorm=True; "
+                "use renorm=False."
+            )
+        if virtual_batch_size is not None:
+            raise ValueError(
+                "BatchNormalization does not support ghost batches. Received: "
+                f"virtual_batch_size={virtual_batch_size!r}; use virtual_batch_size=None."
+            )
+        if adjustment is not None:
+            raise ValueError(
+                f"BatchNormalization does not support `adjustment`. Received: adjustment={adjustment!r}; "
+                "use adjustment=None."
+            )
+        if fused not in (None, True, False):
+            raise ValueError(f"BatchNormalization expects `fused` to be None, True or False. Received: fused={fused!r}")
+        if fused and isinstance(self.axis, list) and len(self.axis) > 1:
+            raise ValueError(
+                "Passing `fused=True` is only supported when axis is 1 or 3 for input rank = 4 or 1 or 4 "
+                f"for input rank = 5. Got axis {self.axis}"
+            )
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.fused = fused
+        self.synchronized = bool(synchronized)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        rank = len(input_shape)
+        axes = _validate_axes("BatchNormalization", self.axis, input_shape)
+        self._axes = axes
+        self._rank = rank
+        self.input_spec = InputSpec(ndim=rank, axes={a: int(input_shape[a]) for a in axes})
+        if len(axes) == 1:
+            param_shape = (int(input_shape[axes[0]]),)
+        else:
+            param_shape = tuple(int(input_shape[i]) if i in axes else 1 for i in range(rank))
+        self._param_shape = param_shape
+        # tf.keras 2 fuses 4D/5D inputs normalized over axis 1 or the last axis (float16/32 only).
+        fusable = len(axes) == 1 and rank in (4, 5) and axes[0] in (1, rank - 1) and self._torch_dtype in _FUSABLE_DTYPES
+        if self.fused and not fusable:
+            raise ValueError(
+                "BatchNormalization with `fused=True` needs a 4D or 5D float16/float32 input normalized over "
+                f"axis 1 or its last axis. Received: input shape {input_shape}, axis={self.axis!r}"
+            )
+        self._unbiased_moving_variance = fusable and self.fused is not False
+        # torch's batch_norm keeps channels on axis 1: inputs normalized over axis 1 go as they are,
+        # channels-last inputs are viewed as (-1, channels).
+        self._channel_path = None
+        if len(axes) == 1:
+            if axes[0] == 1:
+                self._channel_path = "first"
+            elif axes[0] == rank - 1:
+                self._channel_path = "last"
+        weight_dtype = torch.float32 if self._torch_dtype in (torch.float16, torch.bfloat16) else None
+        if self.scale:
+            self.gamma = self.add_weight(
+                "gamma",
+                shape=param_shape,
+                dtype=weight_dtype,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        else:
+            self.gamma = None
+        if self.center:
+            self.beta = self.add_weight(
+                "beta",
+                shape=param_shape,
+                dtype=weight_dtype,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        else:
+            self.beta = None
+        self.moving_mean = self.add_weight(
+            "moving_mean", shape=param_shape, dtype=weight_dtype, initializer=self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance",
+            shape=param_shape,
+            dtype=weight_dtype,
+            initializer=self.moving_variance_initializer,
+            trainable=False,
+        )
+        super().build(input_shape)
+
+    def call(self, inputs, training=None, mask=None):
+        training = self.training if training is None else bool(training)
+        if not self._trainable:
+            # tf.keras 2: a frozen BatchNormalization runs in inference mode and keeps its statistics.
+            training = False
+        if self._channel_path is None or (mask is not None and training and not self._unbiased_moving_variance):
+            return self._general_call(inputs, training, mask)
+        shape = inputs.shape
+        x = inputs
+        if self._channel_path == "last" and x.dim() > 2:
+            x = x.reshape(-1, shape[-1])
+        if x.dtype != self.moving_mean.dtype:
+            x = x.to(self.moving_mean.dtype)
+        if not training:
+            outputs = F.batch_norm(
+                x, self.moving_mean, self.moving_variance, self.gamma, self.beta, False, 0.0, self.epsilon
+            )
+        elif self._unbiased_moving_variance:
+            # Keras BatchNormalization momentum is the keep rate; torch's is the update rate. torch
+            # updates running_var with the unbiased batch variance, as tf.keras 2's fused kernel.
+            outputs = F.batch_norm(
+                x,
+                self.moving_mean,
+                self.moving_variance,
+                self.gamma,
+                self.beta,
+                True,
+                1.0 - self.momentum,
+                self.epsilon,
+            )
+        else:
+            outputs = F.batch_norm(x, None, None, self.gamma, self.beta, True, 0.0, self.epsilon)
+            with torch.no_grad():
+                reduce_dims = [d for d in range(x.dim()) if d != 1]
+                variance, mean = torch.var_mean(x.detach(), dim=reduce_dims, correction=0)
+                self._update_moving(mean, variance)
+        if outputs.shape != shape:
+            outputs = outputs.reshape(shape)
+        if outputs.dtype != inputs.dtype:
+            outputs = outputs.to(inputs.dtype)
+        return outputs
+
+    def _update_moving(self, mean, variance):
+        decay = 1.0 - self.momentum
+        self.moving_mean.lerp_(mean.reshape(self._param_shape).to(self.moving_mean.dtype), decay)
+        self.moving_variance.lerp_(variance.reshape(self._param_shape).to(self.moving_variance.dtype), decay)
+
+    def _broadcast(self, value, rank):
+        if value is None or len(self._param_shape) == rank:
+            return value
+        shape = [1] * rank
+        shape[self._axes[0]] = self._param_shape[0]
+        return value.reshape(shape)
+
+    def _general_call(self, inputs, training, mask):
+        """Several axes, a middle axis, or masked moments (tf.keras's non-fused path)."""
+        x = inputs
+        if x.dtype != self.moving_mean.dtype:
+            x = x.to(self.moving_mean.dtype)
+        rank = x.dim()
+        if training:
+            reduce_dims = [d for d in range(rank) if d not in self._axes]
+            if mask is None:
+                variance, mean = torch.var_mean(x, dim=reduce_dims, keepdim=True, correction=0)
+            else:
+                # tf.nn.weighted_moments with the mask as frequency weights on the last axis.
+                weights = mask.to(x.dtype).unsqueeze(-1)
+                total = (weights + torch.zeros_like(x)).sum(dim=reduce_dims, keepdim=True)
+                mean = (weights * x).sum(dim=reduce_dims, keepdim=True) / total
+                variance = (weights * (x - mean.detach()) ** 2).sum(dim=reduce_dims, keepdim=True) / total
+            with torch.no_grad():
+                self._update_moving(mean.detach(), variance.detach())
+        else:
+            mean = self._broadcast(self.moving_mean, rank)
+            variance = self._broadcast(self.moving_variance, rank)
+        outputs = (x - mean) * torch.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            outputs = outputs * self._broadcast(self.gamma, rank)
+        if self.beta is not None:
+            outputs = outputs + self._broadcast(self.beta, rank)
+        if outputs.dtype != inputs.dtype:
+            outputs = outputs.to(inputs.dtype)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "axis": self.axis,
+                "momentum": self.momentum,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+                "beta_regularizer": _serialize_or_none(regularizers, self.beta_regularizer),
+                "gamma_regularizer": _serialize_or_none(regularizers, self.gamma_regularizer),
+                "beta_constraint": _serialize_or_none(constraints, self.beta_constraint),
+                "gamma_constraint": _serialize_or_none(constraints, self.gamma_constraint),
+            }
+        )
+        if self.fused is not None:
+            config["fused"] = self.fused
+        if self.synchronized:
+            config["synchronized"] = True
+        return config
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over `axis`: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+
+    Args:
+        axis: integer or list of integers, the axes to normalize over (default the last).
+        epsilon: small float added to the variance (tf.keras 2 default 1e-3).
+        center: if True, add the learned offset `beta` (shape of the normalized axes).
+        scale: if True, multiply by the learned `gamma`.
+        beta_initializer, gamma_initializer: initializers.
+        beta_regularizer, gamma_regularizer: optional regularizers.
+        beta_constraint, gamma_constraint: optional constraints.
+
+    Input shape:
+        Arbitrary.
+
+    Output shape:
+        Same as the input.
+
+    Example:
+        >>> LayerNormalization()(np.array([[0.0, 10.0]], "float32"))
+        tensor([[-0.9999,  0.9999]], grad_fn=<NativeLayerNormBackward0>)
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.axis = _check_axis_argument("LayerNormalization", axis)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        rank = len(input_shape)
+        axes = _validate_axes("LayerNormalization", self.axis, input_shape)
+        self._axes = axes
+        param_shape = tuple(int(input_shape[a]) for a in axes)
+        # F.layer_norm normalizes trailing axes; usable when `axis` lists them in order.
+        self._trailing = axes == list(range(rank - len(axes), rank))
+        self._normalized_shape = param_shape
+        self._broadcast_shape = [1] * rank
+        for a in axes:
+            self._broadcast_shape[a] = int(input_shape[a])
+        if self.scale:
+            self.gamma = self.add_weight(
+                "gamma",
+                shape=param_shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        else:
+            self.gamma = None
+        if self.center:
+            self.beta = self.add_weight(
+                "beta",
+                shape=param_shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        else:
+            self.beta = None
+        super().build(input_shape)
+
+    def call(self, inputs):
+        if self._trailing:
+            x = inputs
+            dtype = self.gamma.dtype if self.gamma is not None else (self.beta.dtype if self.beta is not None else x.dtype)
+            if x.dtype != dtype:
+                x = x.to(dtype)
+            outputs = F.layer_norm(x, self._normalized_shape, self.gamma, self.beta, self.epsilon)
+            return outputs if outputs.dtype == inputs.dtype else outputs.to(inputs.dtype)
+        x = inputs.float() if inputs.dtype in (torch.float16, torch.bfloat16) else inputs
+        variance, mean = torch.var_mean(x, dim=self._axes, keepdim=True, correction=0)
+        outputs = (x - mean) * torch.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            outputs = outputs * self._to_broadcast(self.gamma)
+        if self.beta is not None:
+            outputs = outputs + self._to_broadcast(self.beta)
+        return outputs.to(inputs.dtype)
+
+    def _to_broadcast(self, value):
+        # As tf.keras 2: the weights (in `axis` order) are reshaped, not transposed, to the input's axes.
+        return value.reshape(self._broadcast_shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "axis": self.axis,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": _serialize_or_none(regularizers, self.beta_regularizer),
+                "gamma_regularizer": _serialize_or_none(regularizers, self.gamma_regularizer),
+                "beta_constraint": _serialize_or_none(constraints, self.beta_constraint),
+                "gamma_constraint": _serialize_or_none(constraints, self.gamma_constraint),
+            }
+        )
+        return config
