@@ -944,9 +944,7 @@ def squeeze(x, axis):
     """Removes the size-1 axis `axis`."""
     x = _as_tensor(x)
     if x.shape[axis] != 1:
-        raise ValueError(
-            f"squeeze: axis {axis} must have size 1. Received: shape={tuple(x.shape)}, axis={axis}"
-        )
+        raise ValueError(f"squeeze: axis {axis} must have size 1. Received: shape={tuple(x.shape)}, axis={axis}")
     return torch.squeeze(x, axis)
 
 
@@ -981,9 +979,7 @@ def reverse(x, axes):
 def slice(x, start, size):  # noqa: A001 - Keras name
     """`x[start[0]:start[0]+size[0], ...]`; a size of -1 takes everything to the end."""
     x = _as_tensor(x)
-    index = tuple(
-        builtins.slice(int(b), None if int(s) == -1 else int(b) + int(s)) for b, s in zip(start, size)
-    )
+    index = tuple(builtins.slice(int(b), None if int(s) == -1 else int(b) + int(s)) for b, s in zip(start, size))
     return x[index]
 
 
@@ -1190,9 +1186,7 @@ def rnn(
             else:
                 fill = previous_output
             output = torch.where(_broadcast_mask(mask_t, output), output, fill)
-            new_states = [
-                torch.where(_broadcast_mask(mask_t, new), new, old) for new, old in zip(new_states, states)
-            ]
+            new_states = [torch.where(_broadcast_mask(mask_t, new), new, old) for new, old in zip(new_states, states)]
         previous_output = output
         states = new_states
         if return_all_outputs or step == steps[-1]:
@@ -1290,8 +1284,10 @@ def dropout(x, level, noise_shape=None, seed=None):
     x = _as_tensor(x)
     if not 0.0 <= level < 1.0:
         raise ValueError(f"dropout expects `level` in [0, 1). Received: level={level!r}")
-    mask_shape = tuple(x.shape) if noise_shape is None else tuple(
-        x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape)
+    mask_shape = (
+        tuple(x.shape)
+        if noise_shape is None
+        else tuple(x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
     )
     keep = random_uniform(mask_shape, dtype=dtype_name(x.dtype) if x.dtype.is_floating_point else None, seed=seed)
     keep = (keep >= level).to(x.dtype).to(x.device)
@@ -1689,9 +1685,7 @@ def _conv_transpose(x, kernel, output_shape, strides, padding, data_format, dila
     return _from_channels_first(out, data_format)
 
 
-def conv2d_transpose(
-    x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)
-):
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
     """Transposed 2D convolution; `kernel` `(kh, kw, filters, in_channels)`.
 
     Args:
@@ -1787,5 +1781,7 @@ def bias_add(x, bias, data_format=None):
     if data_format == "channels_first" and x.ndim > 2:
         if bias.ndim == 1:
             return x + bias.reshape((1, -1) + (1,) * (x.ndim - 2))
-        return x + torch.movedim(bias, -1, 0).unsqueeze(0)
+        # Keras reshapes (not transposes) a `(..., channels)` bias to `(1, channels, ...)`; saved
+        # LocallyConnected weights rely on that exact layout.
+        return x + bias.reshape((1, bias.shape[-1]) + tuple(bias.shape[:-1]))
     return x + bias

@@ -297,9 +297,7 @@ class Identity(Initializer):
         dtype = _float_dtype(dtype, type(self).__name__)
         shape = _shape(shape)
         if len(shape) != 2:
-            raise ValueError(
-                f"Identity can only initialize 2D matrices. Received: shape={shape} of rank {len(shape)}"
-            )
+            raise ValueError(f"Identity can only initialize 2D matrices. Received: shape={shape} of rank {len(shape)}")
         return self.gain * torch.eye(shape[0], shape[1], dtype=backend.standardize_dtype(dtype))
 
     def get_config(self):
@@ -469,8 +467,7 @@ def deserialize(config, custom_objects=None):
         return target() if isinstance(target, type) else target
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
-            "Initializer config must be a name or a dict with 'class_name' and 'config'. "
-            f"Received: {config!r}"
+            f"Initializer config must be a name or a dict with 'class_name' and 'config'. Received: {config!r}"
         )
     target = _lookup(config["class_name"], custom_objects)
     arguments = {k: v for k, v in dict(config.get("config") or {}).items() if k not in _KERAS3_ONLY_KEYS}
