@@ -292,6 +292,13 @@ def test_callback_base_defaults_and_setters():
     callback.set_model("m")
     assert callback.params == {"epochs": 3} and callback.model == "m"
 
+    class NoSuperInit(callbacks.Callback):
+        def __init__(self):
+            self.count = 0
+
+    legacy = NoSuperInit()
+    assert legacy.model is None and legacy.validation_data is None
+
 
 def test_batch_hook_opt_out_is_respected():
     checkpoint = callbacks.ModelCheckpoint("unused.h5")
@@ -783,10 +790,21 @@ def test_tensorboard_argument_errors(fake_writer):
 
 def test_tensorboard_writes_event_files(tmp_path):
     pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing import event_accumulator
+
+    model = FakeModel()
+    model.to_json = lambda: json.dumps({"class_name": "Sequential", "config": {"name": "sequential"}})
     board = callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1)
-    run_epochs(callbacks.CallbackList([board]), FakeModel(), [{"loss": 1.0, "val_loss": 2.0}])
-    assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path / "train"))
-    assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path / "validation"))
+    run_epochs(callbacks.CallbackList([board]), model, [{"loss": 1.0, "val_loss": 2.0}, {"loss": 0.5, "val_loss": 1.5}])
+    train = event_accumulator.EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
+    train.Reload()
+    validation = event_accumulator.EventAccumulator(str(tmp_path / "validation"))
+    validation.Reload()
+    assert [(e.step, e.value) for e in train.Scalars("epoch_loss")] == [(0, 1.0), (1, 0.5)]
+    assert [(e.step, e.value) for e in validation.Scalars("epoch_loss")] == [(0, 2.0), (1, 1.5)]
+    assert set(train.Tags()["histograms"]) == {"dense_1/weight_0", "dense_1/weight_1"}
+    keras_graph = train.Tensors("keras")[0].tensor_proto.string_val[0]
+    assert json.loads(keras_graph)["class_name"] == "Sequential"
 
 
 # ---------------------------------------------------------------------------------------------

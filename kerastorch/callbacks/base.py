@@ -31,6 +31,9 @@ class Callback:
     # When True, batch hooks receive the loop's logs unconverted (values may be tensors)
     # and the callback reads them only when it needs numbers (ProgbarLogger).
     _lazy_batch_logs = False
+    # Class-level defaults for Keras 2 subclasses whose __init__ does not call super().__init__().
+    model = None
+    validation_data = None
 
     def __init__(self):
         self.params = {}
