@@ -1397,7 +1397,8 @@ def deserialize(config, custom_objects=None):
             raise ValueError(f"Unknown metric class {class_name!r}. Valid names: {_valid_names()}.")
         if not inspect.isclass(cls):
             return cls
-        return cls.from_config(dict(inner))
+        with serialization.CustomObjectScope(custom_objects or {}):
+            return cls.from_config(dict(inner))
     raise TypeError(f"Could not interpret metric config {config!r}: expected a string or a dict.")
 
 
