@@ -14,8 +14,7 @@ import inspect
 import numpy as np
 import torch
 
-from kerastorch import backend
-from kerastorch import losses
+from kerastorch import backend, losses
 
 __all__ = [
     "Metric",
@@ -420,9 +419,7 @@ class Metric:
             weights: arrays matching `variables` in number and shapes.
         """
         if len(weights) != len(self._state_names):
-            raise ValueError(
-                f"Metric {self.name!r} expects {len(self._state_names)} weights. Received: {len(weights)}"
-            )
+            raise ValueError(f"Metric {self.name!r} expects {len(self._state_names)} weights. Received: {len(weights)}")
         for name, value in zip(self._state_names, weights):
             current = getattr(self, name)
             current.copy_(torch.as_tensor(np.asarray(value), dtype=current.dtype))
@@ -702,8 +699,11 @@ def _wrapper_class(class_name, fn, default_name, doc):
     def __init__(self, name=default_name, dtype=None):
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype)
 
-    body = {"__init__": __init__, "__doc__": doc + "\n\n    Args:\n        name: name of the metric.\n"
-            "        dtype: dtype of the result.\n", "__module__": __name__}
+    body = {
+        "__init__": __init__,
+        "__doc__": doc + "\n\n    Args:\n        name: name of the metric.\n        dtype: dtype of the result.\n",
+        "__module__": __name__,
+    }
     return type(class_name, (MeanMetricWrapper,), body)
 
 
@@ -983,7 +983,9 @@ class _ConfusionMatrixConditionCount(Metric):
             y_pred: predicted probabilities.
             sample_weight: optional weights.
         """
-        counts = _confusion_counts(self, y_true, y_pred, self.thresholds, sample_weight=sample_weight, evenly=self._evenly)
+        counts = _confusion_counts(
+            self, y_true, y_pred, self.thresholds, sample_weight=sample_weight, evenly=self._evenly
+        )
         self.accumulator += counts[self._condition]
 
     def result(self):

@@ -45,13 +45,9 @@ NUMPY_LOSSES = {
     ),
     "squared_hinge": lambda y, p: np.mean(np.maximum(1 - np_convert_labels(y) * p, 0) ** 2, -1),
     "hinge": lambda y, p: np.mean(np.maximum(1 - np_convert_labels(y) * p, 0), -1),
-    "categorical_hinge": lambda y, p: np.maximum(
-        np.max((1 - y) * p, -1) - np.sum(y * p, -1) + 1, 0
-    ),
+    "categorical_hinge": lambda y, p: np.maximum(np.max((1 - y) * p, -1) - np.sum(y * p, -1) + 1, 0),
     "logcosh": lambda y, p: np.mean(np.log(np.cosh(p - y)), -1),
-    "huber": lambda y, p: np.mean(
-        np.where(np.abs(p - y) <= 1.0, 0.5 * (p - y) ** 2, np.abs(p - y) - 0.5), -1
-    ),
+    "huber": lambda y, p: np.mean(np.where(np.abs(p - y) <= 1.0, 0.5 * (p - y) ** 2, np.abs(p - y) - 0.5), -1),
     "kullback_leibler_divergence": lambda y, p: np.sum(
         np.clip(y, EPS, 1) * np.log(np.clip(y, EPS, 1) / np.clip(p, EPS, 1)), -1
     ),
@@ -139,7 +135,9 @@ def test_loss_function_matches_keras(key, fn, true_key, pred_key):
 
 def test_crossentropies_match_keras():
     onehot, probs, logits, labels = (t(DATA[k]) for k in ("ce_onehot", "ce_probs", "ce_logits", "ce_labels"))
-    close(losses.categorical_crossentropy(onehot, logits, from_logits=True), DATA["loss_categorical_crossentropy_logits"])
+    close(
+        losses.categorical_crossentropy(onehot, logits, from_logits=True), DATA["loss_categorical_crossentropy_logits"]
+    )
     close(losses.categorical_crossentropy(onehot, probs, label_smoothing=0.1), DATA["loss_categorical_crossentropy_ls"])
     sparse_labels = torch.as_tensor(DATA["ce_labels"])
     close(losses.sparse_categorical_crossentropy(sparse_labels, probs), DATA["loss_sparse_categorical_crossentropy"])
@@ -154,7 +152,9 @@ def test_crossentropies_match_keras():
         DATA["loss_binary_crossentropy_logits_ls"],
     )
     close(
-        losses.sparse_categorical_crossentropy(torch.as_tensor(DATA["seq_labels"]), t(DATA["seq_logits"]), from_logits=True),
+        losses.sparse_categorical_crossentropy(
+            torch.as_tensor(DATA["seq_labels"]), t(DATA["seq_logits"]), from_logits=True
+        ),
         DATA["loss_scce_seq"],
     )
 
@@ -250,11 +250,16 @@ def test_softmax_logits_path_equals_from_logits_and_probability_path():
     probs = with_cached_logits(lambda v: torch.softmax(v, -1), x)
     plain = torch.softmax(x, -1)
     for cached, expected_logits, expected_probs in [
-        (losses.categorical_crossentropy(y, probs), losses.categorical_crossentropy(y, x, from_logits=True),
-         losses.categorical_crossentropy(y, plain)),
-        (losses.sparse_categorical_crossentropy(labels, probs),
-         losses.sparse_categorical_crossentropy(labels, x, from_logits=True),
-         losses.sparse_categorical_crossentropy(labels, plain)),
+        (
+            losses.categorical_crossentropy(y, probs),
+            losses.categorical_crossentropy(y, x, from_logits=True),
+            losses.categorical_crossentropy(y, plain),
+        ),
+        (
+            losses.sparse_categorical_crossentropy(labels, probs),
+            losses.sparse_categorical_crossentropy(labels, x, from_logits=True),
+            losses.sparse_categorical_crossentropy(labels, plain),
+        ),
     ]:
         close(cached, expected_logits.numpy(), rtol=1e-6, atol=1e-6)
         close(cached, expected_probs.numpy(), rtol=1e-5, atol=1e-5)
@@ -338,8 +343,11 @@ def test_sparse_categorical_crossentropy_sequences_and_channels_first():
         assert tuple(result.shape) == (2, 3)
         close(result, expected, rtol=1e-5)
     channels_first = t(np.moveaxis(x, -1, 1))
-    close(losses.sparse_categorical_crossentropy(torch.as_tensor(labels), channels_first, from_logits=True, axis=1),
-          expected, rtol=1e-5)
+    close(
+        losses.sparse_categorical_crossentropy(torch.as_tensor(labels), channels_first, from_logits=True, axis=1),
+        expected,
+        rtol=1e-5,
+    )
 
 
 def test_sparse_categorical_crossentropy_rejects_mismatched_labels():
@@ -403,8 +411,10 @@ def test_loss_class_reductions_match_keras():
     seq_t, seq_p, seq_tw = t(DATA["seq_t"]), t(DATA["seq_p"]), t(DATA["seq_tw"])
     close(losses.MeanSquaredError()(seq_t, seq_p, sample_weight=seq_tw), DATA["cls_mse_seq_temporal"])
     scce = losses.SparseCategoricalCrossentropy(from_logits=True)
-    close(scce(torch.as_tensor(DATA["seq_labels"]), t(DATA["seq_logits"]), sample_weight=seq_tw),
-          DATA["cls_scce_seq_temporal"])
+    close(
+        scce(torch.as_tensor(DATA["seq_labels"]), t(DATA["seq_logits"]), sample_weight=seq_tw),
+        DATA["cls_scce_seq_temporal"],
+    )
 
 
 def test_loss_class_sequence_with_per_sample_weights():
@@ -420,8 +430,12 @@ CLASS_CASES = [
     (losses.MeanAbsolutePercentageError, {}, losses.mean_absolute_percentage_error, "mean_absolute_percentage_error"),
     (losses.MeanSquaredLogarithmicError, {}, losses.mean_squared_logarithmic_error, "mean_squared_logarithmic_error"),
     (losses.BinaryCrossentropy, {"label_smoothing": 0.1}, losses.binary_crossentropy, "binary_crossentropy"),
-    (losses.CategoricalCrossentropy, {"label_smoothing": 0.2}, losses.categorical_crossentropy,
-     "categorical_crossentropy"),
+    (
+        losses.CategoricalCrossentropy,
+        {"label_smoothing": 0.2},
+        losses.categorical_crossentropy,
+        "categorical_crossentropy",
+    ),
     (losses.Hinge, {}, losses.hinge, "hinge"),
     (losses.SquaredHinge, {}, losses.squared_hinge, "squared_hinge"),
     (losses.CategoricalHinge, {}, losses.categorical_hinge, "categorical_hinge"),
@@ -464,8 +478,10 @@ def test_loss_class_config_round_trip(cls, kwargs, fn, default_name):
 def test_sparse_categorical_crossentropy_class_config():
     loss = losses.SparseCategoricalCrossentropy(from_logits=True)
     assert loss.get_config() == {"reduction": "auto", "name": "sparse_categorical_crossentropy", "from_logits": True}
-    close(loss(torch.tensor([1, 0]), t([[0.0, 2.0], [1.0, -1.0]])),
-          np.mean(-np.take_along_axis(np_log_softmax(np.array([[0.0, 2.0], [1.0, -1.0]])), np.array([[1], [0]]), -1)))
+    close(
+        loss(torch.tensor([1, 0]), t([[0.0, 2.0], [1.0, -1.0]])),
+        np.mean(-np.take_along_axis(np_log_softmax(np.array([[0.0, 2.0], [1.0, -1.0]])), np.array([[1], [0]]), -1)),
+    )
 
 
 def test_loss_class_squeezes_trailing_axis_like_keras():
@@ -473,8 +489,9 @@ def test_loss_class_squeezes_trailing_axis_like_keras():
     y_true = t([1.0, 2.0, 3.0])
     y_pred = t([[1.5], [2.0], [2.0]])
     close(losses.MeanSquaredError()(y_true, y_pred), np.mean([0.25, 0.0, 1.0]) / 1)
-    close(losses.MeanSquaredError()(t([[1.0], [2.0], [3.0]]), y_pred, sample_weight=t([1.0, 0.0, 2.0])),
-          (0.25 + 2.0) / 3)
+    close(
+        losses.MeanSquaredError()(t([[1.0], [2.0], [3.0]]), y_pred, sample_weight=t([1.0, 0.0, 2.0])), (0.25 + 2.0) / 3
+    )
 
 
 def test_loss_function_wrapper_with_custom_function():

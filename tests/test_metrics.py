@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import losses
-from kerastorch import metrics
+from kerastorch import losses, metrics
 
 DATA = np.load(os.path.join(os.path.dirname(__file__), "data", "metrics_keras.npz"))
 BATCHES = [{key[3:]: DATA[key] for key in DATA.files if key.startswith(f"b{i}_")} for i in range(3)]
@@ -100,9 +99,22 @@ def test_cosine_similarity_metric_is_positive():
 
 
 def test_loss_functions_are_re_exported():
-    for name in ("mse", "MSE", "mae", "mape", "msle", "hinge", "squared_hinge", "categorical_hinge", "logcosh",
-                 "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "kld",
-                 "poisson"):
+    for name in (
+        "mse",
+        "MSE",
+        "mae",
+        "mape",
+        "msle",
+        "hinge",
+        "squared_hinge",
+        "categorical_hinge",
+        "logcosh",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "binary_crossentropy",
+        "kld",
+        "poisson",
+    ):
         assert getattr(metrics, name) is getattr(losses, name)
     assert metrics.get("mse") is losses.mean_squared_error
 
@@ -125,28 +137,67 @@ def np_weighted_mean(fn, true_key, pred_key, weighted):
 
 
 NUMPY_WRAPPED = {
-    "binary_accuracy": (lambda: metrics.BinaryAccuracy(), "bin1", "probs1",
-                        lambda y, p: np.mean((p > 0.5) == y, -1)),
-    "binary_accuracy_t07": (lambda: metrics.BinaryAccuracy(threshold=0.7), "bin1", "probs1",
-                            lambda y, p: np.mean((p > 0.7) == y, -1)),
-    "categorical_accuracy": (lambda: metrics.CategoricalAccuracy(), "cat_onehot", "cat_pred",
-                             lambda y, p: (y.argmax(-1) == p.argmax(-1)).astype(float)),
-    "sparse_categorical_accuracy": (lambda: metrics.SparseCategoricalAccuracy(), "cat_label", "cat_pred",
-                                    lambda y, p: (y[:, 0] == p.argmax(-1)).astype(float)),
-    "top_k_categorical_accuracy": (lambda: metrics.TopKCategoricalAccuracy(k=2), "cat_onehot", "cat_pred",
-                                   lambda y, p: np_in_top_k(p, y.argmax(-1), 2)),
-    "sparse_top_k_categorical_accuracy": (lambda: metrics.SparseTopKCategoricalAccuracy(k=3), "cat_label",
-                                          "cat_pred", lambda y, p: np_in_top_k(p, y[:, 0], 3)),
-    "mean_squared_error": (lambda: metrics.MeanSquaredError(), "reg_t", "reg_p",
-                           lambda y, p: np.mean((y - p) ** 2, -1)),
-    "mean_absolute_error": (lambda: metrics.MeanAbsoluteError(), "reg_t", "reg_p",
-                            lambda y, p: np.mean(np.abs(y - p), -1)),
-    "categorical_crossentropy": (lambda: metrics.CategoricalCrossentropy(), "cat_onehot", "cat_pred",
-                                 lambda y, p: -np.sum(y * np.log(np.clip(p / p.sum(-1, keepdims=True), 1e-7, 1)), -1)),
-    "sparse_categorical_crossentropy": (lambda: metrics.SparseCategoricalCrossentropy(), "cat_label", "cat_pred",
-                                        lambda y, p: -np.log(np.take_along_axis(p, y, -1)[:, 0])),
-    "cosine_similarity": (lambda: metrics.CosineSimilarity(), "reg_t", "reg_p",
-                          lambda y, p: np.sum(y * p, -1) / np.linalg.norm(y, axis=-1) / np.linalg.norm(p, axis=-1)),
+    "binary_accuracy": (lambda: metrics.BinaryAccuracy(), "bin1", "probs1", lambda y, p: np.mean((p > 0.5) == y, -1)),
+    "binary_accuracy_t07": (
+        lambda: metrics.BinaryAccuracy(threshold=0.7),
+        "bin1",
+        "probs1",
+        lambda y, p: np.mean((p > 0.7) == y, -1),
+    ),
+    "categorical_accuracy": (
+        lambda: metrics.CategoricalAccuracy(),
+        "cat_onehot",
+        "cat_pred",
+        lambda y, p: (y.argmax(-1) == p.argmax(-1)).astype(float),
+    ),
+    "sparse_categorical_accuracy": (
+        lambda: metrics.SparseCategoricalAccuracy(),
+        "cat_label",
+        "cat_pred",
+        lambda y, p: (y[:, 0] == p.argmax(-1)).astype(float),
+    ),
+    "top_k_categorical_accuracy": (
+        lambda: metrics.TopKCategoricalAccuracy(k=2),
+        "cat_onehot",
+        "cat_pred",
+        lambda y, p: np_in_top_k(p, y.argmax(-1), 2),
+    ),
+    "sparse_top_k_categorical_accuracy": (
+        lambda: metrics.SparseTopKCategoricalAccuracy(k=3),
+        "cat_label",
+        "cat_pred",
+        lambda y, p: np_in_top_k(p, y[:, 0], 3),
+    ),
+    "mean_squared_error": (
+        lambda: metrics.MeanSquaredError(),
+        "reg_t",
+        "reg_p",
+        lambda y, p: np.mean((y - p) ** 2, -1),
+    ),
+    "mean_absolute_error": (
+        lambda: metrics.MeanAbsoluteError(),
+        "reg_t",
+        "reg_p",
+        lambda y, p: np.mean(np.abs(y - p), -1),
+    ),
+    "categorical_crossentropy": (
+        lambda: metrics.CategoricalCrossentropy(),
+        "cat_onehot",
+        "cat_pred",
+        lambda y, p: -np.sum(y * np.log(np.clip(p / p.sum(-1, keepdims=True), 1e-7, 1)), -1),
+    ),
+    "sparse_categorical_crossentropy": (
+        lambda: metrics.SparseCategoricalCrossentropy(),
+        "cat_label",
+        "cat_pred",
+        lambda y, p: -np.log(np.take_along_axis(p, y, -1)[:, 0]),
+    ),
+    "cosine_similarity": (
+        lambda: metrics.CosineSimilarity(),
+        "reg_t",
+        "reg_p",
+        lambda y, p: np.sum(y * p, -1) / np.linalg.norm(y, axis=-1) / np.linalg.norm(p, axis=-1),
+    ),
 }
 
 
@@ -187,8 +238,11 @@ CONFUSION_SPECS = {
     "auc_pr_majoring": (lambda: metrics.AUC(curve="PR", summation_method="majoring"), "bin1", "probs1"),
     "auc_roc_thresholds": (lambda: metrics.AUC(thresholds=[0.1, 0.35, 0.6, 0.9]), "bin1", "probs1"),
     "auc_multi_label": (lambda: metrics.AUC(multi_label=True), "cat_onehot", "cat_pred"),
-    "auc_multi_label_pr": (lambda: metrics.AUC(multi_label=True, curve="PR", num_thresholds=50), "cat_onehot",
-                           "cat_pred"),
+    "auc_multi_label_pr": (
+        lambda: metrics.AUC(multi_label=True, curve="PR", num_thresholds=50),
+        "cat_onehot",
+        "cat_pred",
+    ),
 }
 
 
@@ -341,18 +395,36 @@ def test_logits_cached_by_softmax_reach_crossentropy_metric():
 # ---------------------------------------------------------------------------------------------
 SYNC_CASES = [
     (lambda: metrics.Mean(), lambda d: (torch.rand(6, 2, device=d),), {"sample_weight": True}),
-    (lambda: metrics.BinaryAccuracy(), lambda d: (torch.randint(0, 2, (6, 1), device=d).float(),
-                                                   torch.rand(6, 1, device=d)), {"sample_weight": True}),
-    (lambda: metrics.SparseCategoricalAccuracy(), lambda d: (torch.randint(0, 3, (6, 1), device=d),
-                                                             torch.rand(6, 3, device=d)), {"sample_weight": True}),
-    (lambda: metrics.SparseTopKCategoricalAccuracy(k=2), lambda d: (torch.randint(0, 3, (6,), device=d),
-                                                                    torch.rand(6, 3, device=d)), {}),
-    (lambda: metrics.CategoricalCrossentropy(), lambda d: (torch.eye(3, device=d)[[0, 1, 2, 0, 1, 2]],
-                                                           torch.rand(6, 3, device=d)), {"sample_weight": True}),
-    (lambda: metrics.Precision(thresholds=[0.3, 0.6]), lambda d: (torch.randint(0, 2, (6, 1), device=d),
-                                                                  torch.rand(6, 1, device=d)), {"sample_weight": True}),
-    (lambda: metrics.AUC(), lambda d: (torch.randint(0, 2, (6, 1), device=d), torch.rand(6, 1, device=d)),
-     {"sample_weight": True}),
+    (
+        lambda: metrics.BinaryAccuracy(),
+        lambda d: (torch.randint(0, 2, (6, 1), device=d).float(), torch.rand(6, 1, device=d)),
+        {"sample_weight": True},
+    ),
+    (
+        lambda: metrics.SparseCategoricalAccuracy(),
+        lambda d: (torch.randint(0, 3, (6, 1), device=d), torch.rand(6, 3, device=d)),
+        {"sample_weight": True},
+    ),
+    (
+        lambda: metrics.SparseTopKCategoricalAccuracy(k=2),
+        lambda d: (torch.randint(0, 3, (6,), device=d), torch.rand(6, 3, device=d)),
+        {},
+    ),
+    (
+        lambda: metrics.CategoricalCrossentropy(),
+        lambda d: (torch.eye(3, device=d)[[0, 1, 2, 0, 1, 2]], torch.rand(6, 3, device=d)),
+        {"sample_weight": True},
+    ),
+    (
+        lambda: metrics.Precision(thresholds=[0.3, 0.6]),
+        lambda d: (torch.randint(0, 2, (6, 1), device=d), torch.rand(6, 1, device=d)),
+        {"sample_weight": True},
+    ),
+    (
+        lambda: metrics.AUC(),
+        lambda d: (torch.randint(0, 2, (6, 1), device=d), torch.rand(6, 1, device=d)),
+        {"sample_weight": True},
+    ),
 ]
 
 
@@ -391,8 +463,11 @@ def test_update_state_runs_on_meta_tensors(case):
 def test_state_follows_cuda_inputs():
     metric = metrics.SparseCategoricalAccuracy()
     labels = torch.tensor([[2], [1]], device="cuda")
-    metric.update_state(labels, torch.tensor([[0.1, 0.6, 0.3], [0.05, 0.95, 0]], device="cuda"),
-                        sample_weight=torch.tensor([0.7, 0.3], device="cuda"))
+    metric.update_state(
+        labels,
+        torch.tensor([[0.1, 0.6, 0.3], [0.05, 0.95, 0]], device="cuda"),
+        sample_weight=torch.tensor([0.7, 0.3], device="cuda"),
+    )
     assert metric.total.device.type == "cuda"
     result = metric.result()
     assert result.device.type == "cuda"
@@ -425,8 +500,10 @@ def test_custom_metric_subclass():
     metric.update_state(t([1, 1, 0, 1]), t([1, 0, 1, 1]), sample_weight=t([1.0, 1.0, 1.0, 2.0]))
     metric.update_state(t([1]), t([1]))
     close(metric.result(), 4.0)
-    assert metric.name == "binary_true_positives" and metric.get_config() == {"name": "binary_true_positives",
-                                                                                "dtype": "float32"}
+    assert metric.name == "binary_true_positives" and metric.get_config() == {
+        "name": "binary_true_positives",
+        "dtype": "float32",
+    }
     metric.reset_states()
     close(metric.result(), 0.0)
     assert [w.shape for w in metric.get_weights()] == [()]
@@ -511,7 +588,11 @@ def test_default_names_and_configs():
     assert metrics.BinaryAccuracy().get_config() == {"name": "binary_accuracy", "dtype": "float32", "threshold": 0.5}
     assert metrics.Precision().name == "precision" and metrics.AUC().name == "auc"
     assert metrics.SparseCategoricalCrossentropy().get_config() == {
-        "name": "sparse_categorical_crossentropy", "dtype": "float32", "from_logits": False, "axis": -1}
+        "name": "sparse_categorical_crossentropy",
+        "dtype": "float32",
+        "from_logits": False,
+        "axis": -1,
+    }
     assert metrics.MeanMetricWrapper(losses.mean_absolute_error).name == "mean_absolute_error"
 
 
