@@ -274,7 +274,10 @@ def constant(value, dtype=None, shape=None, name=None):
         shape: optional shape; a scalar is broadcast to it, an array of the same size reshaped.
         name: ignored (kept for Keras compatibility).
     """
-    out = torch.as_tensor(np.asarray(value), dtype=standardize_dtype(dtype), device=_default_device())
+    if isinstance(value, torch.Tensor):
+        out = value.detach().to(standardize_dtype(dtype))
+    else:
+        out = torch.as_tensor(np.asarray(value), dtype=standardize_dtype(dtype), device=_default_device())
     if shape is not None:
         shape = _shape_tuple(shape)
         if out.numel() == 1:
@@ -587,6 +590,59 @@ def stop_gradient(variables):
 def gradients(loss, variables):
     """Gradients of the scalar `loss` with respect to each of `variables` (None where unconnected)."""
     return list(torch.autograd.grad(loss, list(variables), retain_graph=True, allow_unused=True))
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Returns `f(values) -> numpy outputs` that runs the graph from `inputs` to `outputs`.
+
+    As in eager tf.keras, a functional Model is built from the symbolic tensors. The old
+    `K.function([model.input, K.learning_phase()], ...)` form works: the fed value of the
+    learning-phase slot selects training (1) or inference (0) behaviour.
+
+    Args:
+        inputs: list of symbolic input tensors (plus, optionally, `K.learning_phase()`).
+        outputs: a symbolic tensor or a list of them.
+        updates: not supported (must be empty); weights change only through training.
+        name: ignored.
+    """
+    if updates:
+        raise ValueError("K.function does not run `updates`; update variables with K.update / K.set_value instead.")
+    from kerastorch.engine import model as model_module
+
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    phase_slots = []
+    graph_inputs = []
+    for index, value in enumerate(inputs):
+        if is_keras_tensor(value):
+            graph_inputs.append(value)
+        elif isinstance(value, (int, np.integer)) or (isinstance(value, torch.Tensor) and value.ndim == 0):
+            phase_slots.append(index)
+        else:
+            raise TypeError(
+                "K.function expects symbolic input tensors (and optionally K.learning_phase()). "
+                f"Received input {index}: {type(value).__name__}"
+            )
+    return_list = isinstance(outputs, (list, tuple))
+    model = model_module.Model(inputs=graph_inputs, outputs=list(outputs) if return_list else outputs)
+
+    def run(values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        if len(values) != len(inputs):
+            raise ValueError(f"This function expects {len(inputs)} input values. Received: {len(values)}")
+        training = learning_phase()
+        feeds = []
+        for index, value in enumerate(values):
+            if index in phase_slots:
+                training = int(np.asarray(get_value(value)))
+            else:
+                feeds.append(value)
+        with torch.no_grad():
+            result = model(feeds if len(feeds) > 1 else feeds[0], training=bool(training))
+        if isinstance(result, (list, tuple)):
+            return [get_value(r) for r in result]
+        return [get_value(result)] if return_list else get_value(result)
+
+    return run
 
 
 @contextlib.contextmanager

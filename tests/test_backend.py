@@ -43,6 +43,7 @@ def test_variable_is_a_parameter_with_floatx_dtype():
 def test_constant_zeros_ones_eye():
     close(K.constant(2.0, shape=(2, 3)), np.full((2, 3), 2.0))
     close(K.constant([1, 2, 3, 4], shape=(2, 2)), [[1, 2], [3, 4]])
+    close(K.constant(torch.arange(4), shape=(2, 2)), [[0, 1], [2, 3]])
     assert K.constant([1, 2], dtype="int32").dtype == torch.int32
     with pytest.raises(ValueError, match="cannot fill shape"):
         K.constant([1, 2, 3], shape=(2, 2))
@@ -609,3 +610,25 @@ def test_print_tensor_and_name_scope(capsys):
     assert "x =" in capsys.readouterr().out
     with K.name_scope("block") as name:
         assert name == "block"
+
+
+def test_function_runs_the_graph_and_honours_the_learning_phase_slot():
+    from kerastorch import layers
+
+    inputs = layers.Input(shape=(3,))
+    dense = layers.Dense(2, use_bias=False)
+    hidden = dense(inputs)
+    outputs = layers.Dropout(0.5)(hidden)
+    kernel = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], np.float32)
+    dense.set_weights([kernel])
+    x = np.ones((400, 3), np.float32)
+    f = K.function([inputs], [hidden])
+    values = f([x])
+    assert isinstance(values, list)
+    np.testing.assert_allclose(values[0], x @ kernel)
+    with_phase = K.function([inputs, K.learning_phase()], [outputs])
+    np.testing.assert_allclose(with_phase([x, 0])[0], x @ kernel)
+    dropped = with_phase([x, 1])[0]
+    assert 0.4 < (dropped == 0).mean() < 0.6
+    with pytest.raises(ValueError, match="expects 2 input values"):
+        with_phase([x])
