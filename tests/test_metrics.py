@@ -35,7 +35,7 @@ def test_binary_accuracy_thresholds_strictly():
     close(metrics.binary_accuracy(t(y), t(p), threshold=0.7), np.mean((p > 0.7) == y, -1))
     # A prediction equal to the threshold counts as 0.
     close(metrics.binary_accuracy(t(y), t(p)), [1.0, 0.75])
-    close(metrics.binary_accuracy(t(y), t(p), threshold=0.7), [1.0, 1.0])
+    close(metrics.binary_accuracy(t(y), t(p), threshold=0.7), [0.75, 1.0])
 
 
 def test_categorical_and_sparse_categorical_accuracy():
