@@ -482,11 +482,7 @@ class SequenceEnqueuer:
                 f"Received: workers={workers!r}. With workers=0, iterate the data in the main "
                 f"thread instead of using an enqueuer."
             )
-        if (
-            isinstance(max_queue_size, bool)
-            or not isinstance(max_queue_size, (int, np.integer))
-            or max_queue_size < 0
-        ):
+        if isinstance(max_queue_size, bool) or not isinstance(max_queue_size, (int, np.integer)) or max_queue_size < 0:
             raise ValueError(
                 f"{type(self).__name__}.start() expects `max_queue_size` to be a non-negative "
                 f"integer. Received: max_queue_size={max_queue_size!r}"
@@ -522,9 +518,7 @@ class SequenceEnqueuer:
             leaving it stops the enqueuer.
         """
         if not self._running:
-            raise RuntimeError(
-                f"{type(self).__name__}.get() needs a running enqueuer: call start() first."
-            )
+            raise RuntimeError(f"{type(self).__name__}.get() needs a running enqueuer: call start() first.")
         return self._consume()
 
     def _consume(self):
@@ -634,8 +628,7 @@ class OrderedEnqueuer(SequenceEnqueuer):
         self._fill_window()
 
     def _process_args(self, worker_index, group):
-        return (self.sequence, group.task_queue, group.result_queue, group.stop_event,
-                group.parent_pid)
+        return (self.sequence, group.task_queue, group.result_queue, group.stop_event, group.parent_pid)
 
     def _thread_args(self, worker_index, group):
         return (self.sequence, group.task_queue, group.result_queue, group.stop_event)
@@ -709,8 +702,7 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         random_seed: tf.keras 2 spelling of `seed`.
     """
 
-    def __init__(self, generator, use_multiprocessing=False, wait_time=None, seed=None,
-                 random_seed=None):
+    def __init__(self, generator, use_multiprocessing=False, wait_time=None, seed=None, random_seed=None):
         if not hasattr(generator, "__next__"):
             raise TypeError(
                 f"GeneratorEnqueuer expects a generator or iterator (with __next__). "
@@ -756,8 +748,7 @@ class GeneratorEnqueuer(SequenceEnqueuer):
 
     def _process_args(self, worker_index, group):
         seed = None if self.seed is None else int(self.seed) + worker_index
-        return (worker_index, self.sequence, group.result_queue, group.stop_event,
-                group.parent_pid, seed)
+        return (worker_index, self.sequence, group.result_queue, group.stop_event, group.parent_pid, seed)
 
     def _thread_args(self, worker_index, group):
         return (worker_index, self.sequence, self._lock, group.result_queue, group.stop_event)

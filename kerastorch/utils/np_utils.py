@@ -33,9 +33,7 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     y = y.ravel()
     if num_classes is None or num_classes == 0:
         if y.size == 0:
-            raise ValueError(
-                "to_categorical cannot infer `num_classes` from empty labels; pass num_classes."
-            )
+            raise ValueError("to_categorical cannot infer `num_classes` from empty labels; pass num_classes.")
         num_classes = int(np.max(y)) + 1
     num_classes = int(num_classes)
     if y.size and (y.min() < 0 or y.max() >= num_classes):

@@ -124,8 +124,7 @@ def test_ordered_enqueuer_yields_each_batch_once_per_epoch_in_order(use_multipro
 def test_ordered_enqueuer_shuffle_permutes_and_covers(use_multiprocessing):
     random.seed(3)
     seq = CountingSequence(12)
-    enqueuer = data_utils.OrderedEnqueuer(seq, use_multiprocessing=use_multiprocessing,
-                                          shuffle=True)
+    enqueuer = data_utils.OrderedEnqueuer(seq, use_multiprocessing=use_multiprocessing, shuffle=True)
     enqueuer.start(workers=2, max_queue_size=4)
     try:
         batches = _take(enqueuer, 24)
@@ -207,9 +206,7 @@ def test_ordered_enqueuer_dead_worker_raises_instead_of_hanging():
 
 @pytest.mark.parametrize("use_multiprocessing", MODES)
 def test_ordered_enqueuer_keyboard_interrupt_in_consumer_stops_workers(use_multiprocessing):
-    enqueuer = data_utils.OrderedEnqueuer(
-        CountingSequence(4, sleep=5.0), use_multiprocessing=use_multiprocessing
-    )
+    enqueuer = data_utils.OrderedEnqueuer(CountingSequence(4, sleep=5.0), use_multiprocessing=use_multiprocessing)
     enqueuer.start(workers=2)
     timer = threading.Timer(0.2, _thread.interrupt_main)
     timer.start()
@@ -310,8 +307,7 @@ def test_generator_enqueuer_process_seed():
 
 @pytest.mark.parametrize("use_multiprocessing", MODES)
 def test_generator_enqueuer_error_surfaces_with_traceback(use_multiprocessing):
-    enqueuer = data_utils.GeneratorEnqueuer(_failing_generator(),
-                                            use_multiprocessing=use_multiprocessing)
+    enqueuer = data_utils.GeneratorEnqueuer(_failing_generator(), use_multiprocessing=use_multiprocessing)
     enqueuer.start(workers=1)
     output = enqueuer.get()
     assert next(output) == 1
