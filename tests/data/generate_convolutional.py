@@ -1,4 +1,5 @@
-"""Writes tests/data/conv_references.npz: tf.keras 2 outputs of the convolutional layers.
+"""Writes tests/data/conv_references.npz and conv_local_references.npz: tf.keras 2 outputs of the
+convolutional and locally-connected layers.
 
 Run with a Python that has TensorFlow 2.15 or older (tf.keras 2, the behaviour kerastorch
 reproduces), from the repository root:
@@ -91,11 +92,25 @@ CASES = [
     ("cropping3d", "Cropping3D", dict(cropping=((1, 1), (0, 1), (2, 0))), (1, 4, 3, 4, 2)),
 ]
 
+# Written to conv_local_references.npz (kerastorch/layers/local.py).
+LOCAL_CASES = [
+    ("local1d_impl1", "LocallyConnected1D", dict(filters=3, kernel_size=3), (2, 6, 2)),
+    ("local1d_impl1_s2_cf", "LocallyConnected1D", dict(filters=2, kernel_size=2, strides=2, data_format="channels_first"), (2, 3, 7)),
+    ("local1d_impl2_same", "LocallyConnected1D", dict(filters=2, kernel_size=4, padding="same", implementation=2), (2, 5, 2)),
+    ("local1d_impl3_cf_s2", "LocallyConnected1D", dict(filters=2, kernel_size=3, strides=2, implementation=3, data_format="channels_first"), (2, 2, 7)),
+    ("local2d_impl1", "LocallyConnected2D", dict(filters=3, kernel_size=(2, 3), strides=(1, 2)), (2, 4, 6, 2)),
+    ("local2d_impl1_cf_relu", "LocallyConnected2D", dict(filters=2, kernel_size=2, activation="relu", data_format="channels_first"), (2, 3, 4, 3)),
+    ("local2d_impl2_valid_cf", "LocallyConnected2D", dict(filters=2, kernel_size=3, strides=2, implementation=2, data_format="channels_first"), (1, 2, 5, 6)),
+    ("local2d_impl2_same", "LocallyConnected2D", dict(filters=2, kernel_size=(3, 2), padding="same", implementation=2), (2, 4, 5, 2)),
+    ("local2d_impl3_same_s2", "LocallyConnected2D", dict(filters=2, kernel_size=3, strides=2, padding="same", implementation=3), (2, 5, 4, 2)),
+    ("local2d_impl3_cf_no_bias", "LocallyConnected2D", dict(filters=3, kernel_size=2, use_bias=False, implementation=3, data_format="channels_first"), (1, 2, 3, 4)),
+]
 
-def main():
-    rng = np.random.RandomState(1234)
+
+def write(cases, filename, seed):
+    rng = np.random.RandomState(seed)
     arrays = {}
-    for name, class_name, kwargs, input_shape in CASES:
+    for name, class_name, kwargs, input_shape in cases:
         layer = getattr(keras.layers, class_name)(**kwargs)
         x = rng.uniform(-1, 1, size=input_shape).astype("float32")
         layer.build(input_shape)
@@ -107,9 +122,14 @@ def main():
         for index, weight in enumerate(weights):
             arrays[f"{name}/w{index}"] = weight
         arrays[f"{name}/y"] = y
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv_references.npz")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), filename)
     np.savez_compressed(path, **arrays)
-    print(f"wrote {len(CASES)} cases to {path}")
+    print(f"wrote {len(cases)} cases to {path}")
+
+
+def main():
+    write(CASES, "conv_references.npz", 1234)
+    write(LOCAL_CASES, "conv_local_references.npz", 5678)
 
 
 if __name__ == "__main__":
