@@ -25,6 +25,8 @@ class LazyLogs(collections.abc.Mapping):
         return self._cache
 
     def __getitem__(self, key):
+        if self._cache is None and key in self._extra:
+            return self._extra[key]
         return self._values()[key]
 
     def __iter__(self):
@@ -47,13 +49,11 @@ def _make_callbacks(model, callbacks, verbose, add_history, count_mode, params):
     if isinstance(callbacks, callbacks_module.CallbackList):
         callback_list = callbacks
     else:
+        # As tf.keras: the progress bar first (so it shows what later callbacks add), History last.
+        progbar = [callbacks_module.ProgbarLogger(count_mode=count_mode)] if verbose else []
         callback_list = callbacks_module.CallbackList(
-            list(callbacks or []), add_history=add_history, add_progbar=False, model=model
+            progbar + list(callbacks or []), add_history=add_history, add_progbar=False, model=model
         )
-        if verbose:
-            progbar = callbacks_module.ProgbarLogger(count_mode=count_mode)
-            callback_list.append(progbar)
-            progbar.set_model(model)
     callback_list.set_model(model)
     callback_list.set_params(params)
     return callback_list
