@@ -211,6 +211,46 @@ def test_mean_metric_wrappers_match_numpy_and_keras(name, weighted):
     close(result, DATA[("mw_" if weighted else "m_") + name], rtol=1e-5)
 
 
+LOSS_WRAPPERS = [
+    (metrics.MeanAbsolutePercentageError, losses.mean_absolute_percentage_error, {}),
+    (metrics.MeanSquaredLogarithmicError, losses.mean_squared_logarithmic_error, {}),
+    (metrics.Hinge, losses.hinge, {}),
+    (metrics.SquaredHinge, losses.squared_hinge, {}),
+    (metrics.CategoricalHinge, losses.categorical_hinge, {}),
+    (metrics.LogCoshError, losses.logcosh, {}),
+    (metrics.KLDivergence, losses.kullback_leibler_divergence, {}),
+    (metrics.Poisson, losses.poisson, {}),
+    (metrics.BinaryCrossentropy, losses.binary_crossentropy, {"label_smoothing": 0.1}),
+    (metrics.Accuracy, metrics.accuracy, {}),
+]
+
+
+@pytest.mark.parametrize("cls, fn, kwargs", LOSS_WRAPPERS, ids=lambda v: getattr(v, "__name__", ""))
+def test_loss_wrapper_metrics_are_weighted_means_of_their_function(cls, fn, kwargs):
+    rng = np.random.default_rng(7)
+    metric = cls(**kwargs)
+    values, weights = [], []
+    for size in (4, 1, 7):
+        y = rng.integers(0, 2, (size, 3)).astype(np.float32)
+        p = rng.uniform(0.05, 1.5, (size, 3)).astype(np.float32)
+        w = rng.uniform(0, 2, size).astype(np.float32)
+        metric.update_state(t(y), t(p), sample_weight=t(w))
+        per_sample = fn(t(y), t(p), **kwargs).numpy()
+        values.append(per_sample.reshape(size, -1))
+        weights.append(np.broadcast_to(w[:, None], per_sample.reshape(size, -1).shape))
+    values, weights = np.concatenate(values), np.concatenate(weights)
+    close(metric.result(), np.sum(values * weights) / np.sum(weights), rtol=1e-5)
+
+
+def test_wrapper_keeps_cached_logits_when_casting_predictions():
+    x = torch.tensor([[90.0, -90.0]], dtype=torch.float64)
+    probs = torch.softmax(x, -1)
+    probs._keras_logits = x
+    metric = metrics.CategoricalCrossentropy()
+    metric.update_state(t([[0.0, 1.0]]), probs)
+    close(metric.result(), 180.0, rtol=1e-6)
+
+
 def test_root_mean_squared_error():
     for weighted in (False, True):
         metric = metrics.RootMeanSquaredError()
