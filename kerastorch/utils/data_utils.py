@@ -557,7 +557,10 @@ class OrderedEnqueuer(SequenceEnqueuer):
     and the next epoch's batches start being computed. With processes, the workers are
     started again each epoch so that they see what `on_epoch_end()` changed. With threads,
     an `on_epoch_end()` that modifies arrays in place also changes a last batch that is a
-    view of them, as in Keras: prefer shuffling an index array.
+    view of them, as in Keras: prefer shuffling an index array. Forked worker processes start
+    with a copy of the parent's NumPy random state (as in Keras), so unseeded random
+    augmentations repeat across workers: seed inside `__getitem__` (from the index, say) to
+    vary them.
 
     Args:
         sequence: a `Sequence` instance.
@@ -655,13 +658,15 @@ class OrderedEnqueuer(SequenceEnqueuer):
 
     def _next_item(self):
         group = self._holder.group
-        if group is None:
-            raise RuntimeError("OrderedEnqueuer was stopped; call start() again to restart it.")
+        if group is None:  # stopped while this generator was suspended
+            return _FINISHED
         key = (self._epoch, self._next_position)
         while key not in self._results:
             try:
                 task_id, kind, payload = group.result_queue.get(timeout=_POLL_SECONDS)
             except queue.Empty:
+                if self._holder.group is not group:  # stopped from another thread
+                    return _FINISHED
                 dead = group.dead_worker()
                 if dead is not None:
                     _raise_dead_worker(dead, "OrderedEnqueuer")
@@ -755,13 +760,15 @@ class GeneratorEnqueuer(SequenceEnqueuer):
 
     def _next_item(self):
         group = self._holder.group
-        if group is None:
-            raise RuntimeError("GeneratorEnqueuer was stopped; call start() again to restart it.")
+        if group is None:  # stopped while this generator was suspended
+            return _FINISHED
         while True:
             any_alive = group.any_alive()
             try:
                 worker_index, kind, payload = group.result_queue.get(timeout=self.wait_time)
             except queue.Empty:
+                if self._holder.group is not group:  # stopped from another thread
+                    return _FINISHED
                 dead = group.dead_worker(self._finished)
                 if dead is not None:
                     _raise_dead_worker(dead, "GeneratorEnqueuer")

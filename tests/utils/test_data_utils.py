@@ -221,6 +221,19 @@ def test_ordered_enqueuer_keyboard_interrupt_in_consumer_stops_workers(use_multi
     _assert_no_children()
 
 
+@pytest.mark.parametrize("use_multiprocessing", MODES)
+def test_ordered_enqueuer_stop_from_another_thread_ends_get(use_multiprocessing):
+    enqueuer = data_utils.OrderedEnqueuer(CountingSequence(4, sleep=5.0), use_multiprocessing=use_multiprocessing)
+    enqueuer.start(workers=1)
+    timer = threading.Timer(0.2, enqueuer.stop, kwargs={"timeout": 0.0})
+    timer.start()
+    start = time.monotonic()
+    assert list(enqueuer.get()) == []
+    assert time.monotonic() - start < 2.0
+    timer.join()
+    _assert_no_children()
+
+
 def test_ordered_enqueuer_garbage_collection_ends_worker_processes():
     enqueuer = data_utils.OrderedEnqueuer(CountingSequence(4), use_multiprocessing=True)
     enqueuer.start(workers=2)
