@@ -69,11 +69,26 @@ def _take(enqueuer, count):
     return [next(output) for _ in range(count)]
 
 
+_CHILDREN_BEFORE = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_before():
+    """Remembers the child processes alive before the test (other tests may own some)."""
+    _CHILDREN_BEFORE.clear()
+    _CHILDREN_BEFORE.update(multiprocessing.active_children())
+    yield
+
+
+def _new_children():
+    return set(multiprocessing.active_children()) - _CHILDREN_BEFORE
+
+
 def _assert_no_children():
     deadline = time.monotonic() + 2.0
-    while multiprocessing.active_children() and time.monotonic() < deadline:
+    while _new_children() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert multiprocessing.active_children() == []
+    assert _new_children() == set()
 
 
 # ------------------------------------------------------------------------------------------
@@ -237,7 +252,7 @@ def test_ordered_enqueuer_stop_from_another_thread_ends_get(use_multiprocessing)
 def test_ordered_enqueuer_garbage_collection_ends_worker_processes():
     enqueuer = data_utils.OrderedEnqueuer(CountingSequence(4), use_multiprocessing=True)
     enqueuer.start(workers=2)
-    assert len(multiprocessing.active_children()) == 2
+    assert len(_new_children()) == 2
     del enqueuer
     gc.collect()
     _assert_no_children()
