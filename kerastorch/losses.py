@@ -292,7 +292,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -torch.sum(y_true * torch.log(output), dim=axis)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, ignore_class=None):
     """Categorical cross-entropy with integer labels.
 
     Probabilities are clipped to `[epsilon, 1 - epsilon]` and their logs used as logits (as tf.keras
@@ -304,6 +304,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         y_pred: predicted probabilities (or logits with `from_logits=True`), classes on `axis`.
         from_logits: whether `y_pred` holds logits.
         axis: the class axis of `y_pred`.
+        ignore_class: optional label whose entries get a zero loss; the result then carries the
+            valid-entry mask as `_keras_mask`, which `Loss` objects and metrics use to average over
+            the valid entries only (as tf.keras does).
     """
     y_pred = _as_tensor(y_pred)
     if not y_pred.is_floating_point():
@@ -330,8 +333,16 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
                 f"Received: y_true.shape={tuple(labels.shape)}"
             )
         labels = labels.reshape(leading_shape)
+    valid = None
+    if ignore_class is not None:
+        valid = labels != int(ignore_class)
+        labels = torch.where(valid, labels, torch.zeros_like(labels))
     losses = F.cross_entropy(output.reshape(-1, num_classes), labels.reshape(-1), reduction="none")
-    return losses.reshape(leading_shape)
+    losses = losses.reshape(leading_shape)
+    if valid is not None:
+        losses = losses * valid.to(losses.dtype)
+        losses._keras_mask = valid
+    return losses
 
 
 def _sigmoid_cross_entropy_with_logits(labels, logits):
@@ -518,6 +529,20 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
     return total / num_elements
 
 
+def _apply_valid_mask(losses, sample_weight, mask, reduction):
+    """Folds a valid-entry mask into the sample weights; mean reductions then average valid entries only."""
+    mask = mask.to(losses.dtype)
+    if reduction in (Reduction.AUTO, Reduction.SUM_OVER_BATCH_SIZE):
+        # Valid entries weigh total / valid, so sum(w * loss) / total = sum(loss) / valid.
+        valid = torch.sum(mask)
+        mask = mask * torch.where(valid > 0, mask.numel() / valid, torch.zeros_like(valid))
+    if sample_weight is None:
+        return mask
+    sample_weight = _as_tensor(sample_weight, dtype=losses.dtype, device=losses.device)
+    mask, _, sample_weight = squeeze_or_expand_dimensions(mask, None, sample_weight)
+    return sample_weight * mask
+
+
 # ---------------------------------------------------------------------------------------------
 # Loss classes
 # ---------------------------------------------------------------------------------------------
@@ -538,6 +563,9 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         losses = self.call(y_true, y_pred)
+        mask = getattr(losses, "_keras_mask", None)
+        if mask is not None:
+            sample_weight = _apply_valid_mask(losses, sample_weight, mask, self.reduction)
         return compute_weighted_loss(losses, sample_weight, reduction=self.reduction)
 
     def call(self, y_true, y_pred):
@@ -707,12 +735,21 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     Args:
         from_logits: whether `y_pred` holds logits.
+        ignore_class: optional label excluded from the loss and from the mean.
         reduction: reduction applied to the per-sample losses.
         name: name of the loss.
     """
 
-    def __init__(self, from_logits=False, reduction=Reduction.AUTO, name="sparse_categorical_crossentropy"):
-        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits)
+    def __init__(
+        self, from_logits=False, ignore_class=None, reduction=Reduction.AUTO, name="sparse_categorical_crossentropy"
+    ):
+        super().__init__(
+            sparse_categorical_crossentropy,
+            reduction=reduction,
+            name=name,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+        )
 
 
 class Hinge(LossFunctionWrapper):

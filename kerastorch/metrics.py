@@ -599,6 +599,15 @@ class MeanMetricWrapper(Mean):
         y_true = _as_tensor(y_true, dtype=self._torch_dtype, device=y_pred.device)
         y_pred, y_true = losses.squeeze_or_expand_dimensions(y_pred, y_true)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        mask = getattr(values, "_keras_mask", None)
+        if mask is not None:
+            # Entries masked by the function (e.g. `ignore_class`) leave the weighted mean.
+            mask = mask.to(values.dtype)
+            if sample_weight is not None:
+                weights = _as_tensor(sample_weight, dtype=values.dtype, device=values.device)
+                mask, _, weights = losses.squeeze_or_expand_dimensions(mask, None, weights)
+                mask = mask * weights
+            sample_weight = mask
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
@@ -821,12 +830,20 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         name: name of the metric.
         dtype: dtype of the result.
         from_logits: whether `y_pred` holds logits.
+        ignore_class: optional label excluded from the mean.
         axis: the class axis of `y_pred`.
     """
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+    def __init__(
+        self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None, axis=-1
+    ):
         super().__init__(
-            losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, axis=axis
+            losses.sparse_categorical_crossentropy,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            axis=axis,
         )
 
 

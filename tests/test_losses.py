@@ -477,11 +477,35 @@ def test_loss_class_config_round_trip(cls, kwargs, fn, default_name):
 
 def test_sparse_categorical_crossentropy_class_config():
     loss = losses.SparseCategoricalCrossentropy(from_logits=True)
-    assert loss.get_config() == {"reduction": "auto", "name": "sparse_categorical_crossentropy", "from_logits": True}
+    assert loss.get_config() == {
+        "reduction": "auto",
+        "name": "sparse_categorical_crossentropy",
+        "from_logits": True,
+        "ignore_class": None,
+    }
     close(
         loss(torch.tensor([1, 0]), t([[0.0, 2.0], [1.0, -1.0]])),
         np.mean(-np.take_along_axis(np_log_softmax(np.array([[0.0, 2.0], [1.0, -1.0]])), np.array([[1], [0]]), -1)),
     )
+
+
+def test_sparse_categorical_crossentropy_ignore_class():
+    x = np.array([[[1.0, 2.0, 0.5], [0.0, 0.0, 3.0], [2.0, -1.0, 0.0]]])
+    labels = np.array([[1, -1, 0]])
+    per_entry = -np.take_along_axis(np_log_softmax(x), np.maximum(labels, 0)[..., None], -1)[..., 0]
+    result = losses.sparse_categorical_crossentropy(torch.as_tensor(labels), t(x), from_logits=True, ignore_class=-1)
+    close(result, per_entry * [[1, 0, 1]])
+    assert result._keras_mask.tolist() == [[True, False, True]]
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
+    # The mean runs over the valid entries only.
+    close(loss(torch.as_tensor(labels), t(x)), (per_entry[0, 0] + per_entry[0, 2]) / 2)
+    weights = np.array([[2.0, 5.0, 1.0]])
+    close(
+        loss(torch.as_tensor(labels), t(x), sample_weight=t(weights)),
+        (2.0 * per_entry[0, 0] + per_entry[0, 2]) / 2,
+    )
+    summed = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, reduction="sum")
+    close(summed(torch.as_tensor(labels), t(x)), per_entry[0, 0] + per_entry[0, 2])
 
 
 def test_loss_class_squeezes_trailing_axis_like_keras():

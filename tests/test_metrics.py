@@ -251,6 +251,15 @@ def test_wrapper_keeps_cached_logits_when_casting_predictions():
     close(metric.result(), 180.0, rtol=1e-6)
 
 
+def test_sparse_crossentropy_metric_ignore_class():
+    p = np.array([[0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    labels = np.array([1, 0, 5])
+    weights = np.array([1.0, 3.0, 10.0])
+    metric = metrics.SparseCategoricalCrossentropy(ignore_class=5)
+    metric.update_state(torch.as_tensor(labels), t(p), sample_weight=t(weights))
+    close(metric.result(), (-np.log(0.8) - 3.0 * np.log(0.6)) / 4.0)
+
+
 def test_root_mean_squared_error():
     for weighted in (False, True):
         metric = metrics.RootMeanSquaredError()
@@ -631,6 +640,7 @@ def test_default_names_and_configs():
         "name": "sparse_categorical_crossentropy",
         "dtype": "float32",
         "from_logits": False,
+        "ignore_class": None,
         "axis": -1,
     }
     assert metrics.MeanMetricWrapper(losses.mean_absolute_error).name == "mean_absolute_error"
