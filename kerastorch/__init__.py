@@ -12,6 +12,7 @@ from kerastorch import losses
 from kerastorch import metrics
 from kerastorch import models
 from kerastorch import optimizers
+from kerastorch import preprocessing
 from kerastorch import regularizers
 from kerastorch import utils
 from kerastorch.engine.keras_tensor import Input
@@ -29,6 +30,7 @@ __all__ = [
     "metrics",
     "models",
     "optimizers",
+    "preprocessing",
     "regularizers",
     "utils",
     "Input",

@@ -140,8 +140,7 @@ class GeneratorAdapter:
         device = model._target_device()
         ys = sws = None
         if y is not None:
-            names = model.output_names
-            ys = [data_adapters.as_tensor(v) if v is not None else None for v in data_adapters.standardize(y, names, "target", allow_missing=True)]
+            ys = model._standardize_y(y)
             sws = model._standardize_sample_weights(sw, self.class_weight, ys)
         elif self.for_training:
             raise ValueError(

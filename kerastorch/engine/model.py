@@ -461,7 +461,7 @@ class Model(layer_module.Layer):
         device = self._target_device()
         ys, sws = None, None
         if y is not None:
-            ys = [data_adapters.as_tensor(v) if v is not None else None for v in data_adapters.standardize(y, self.output_names, "target", allow_missing=True)]
+            ys = self._standardize_y(y)
             self._check_targets(xs, ys)
             sws = self._standardize_sample_weights(sample_weight, class_weight, ys)
         elif sample_weight is not None or class_weight is not None:
@@ -469,6 +469,16 @@ class Model(layer_module.Layer):
         if steps is None:
             data_adapters.num_samples_of(xs + [t for t in ys or [] if t is not None], "input and target")
         return data_adapters.ArrayAdapter(xs, ys, sws, batch_size, shuffle=shuffle, steps=steps, device=device)
+
+    def _standardize_y(self, y):
+        """Target tensors per output; 1-D targets become (samples, 1) as tf.keras's expand_1d does."""
+        ys = []
+        for value in data_adapters.standardize(y, self.output_names, "target", allow_missing=True):
+            tensor = data_adapters.as_tensor(value) if value is not None else None
+            if tensor is not None and tensor.dim() == 1:
+                tensor = tensor.unsqueeze(-1)
+            ys.append(tensor)
+        return ys
 
     def _standardize_x(self, x):
         if x is None:

@@ -309,3 +309,13 @@ def test_fit_on_cuda_matches_cpu():
         assert next(model.parameters()).device.type == device
         results.append(model.predict(x))
     np.testing.assert_allclose(results[0], results[1], atol=1e-4)
+
+
+def test_one_dimensional_targets_are_expanded_like_tf_keras():
+    x, y = separable(50)
+    model = Sequential([Dense(1, activation="sigmoid", input_shape=(4,))])
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    flat = model.evaluate(x, y[:, 0], verbose=0)
+    column = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(flat, column, rtol=1e-6)
+    assert flat[1] == pytest.approx(((model.predict(x) > 0.5) == y).mean())
