@@ -63,8 +63,8 @@ class Embedding(layer_module.Layer):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             # Keras 2 gives Embedding an input shape so it can start a Sequential model.
             if input_length:
-                kwargs["input_shape"] = tuple(input_length) if isinstance(input_length, (list, tuple)) else (
-                    input_length,
+                kwargs["input_shape"] = (
+                    tuple(input_length) if isinstance(input_length, (list, tuple)) else (input_length,)
                 )
             else:
                 kwargs["input_shape"] = (None,)

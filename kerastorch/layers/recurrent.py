@@ -13,7 +13,7 @@ import warnings
 import torch
 from torch.nn.utils import rnn as torch_rnn_utils
 
-from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch import regularizers
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
 from kerastorch.layers import recurrent_cells
@@ -185,9 +185,7 @@ def run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, r
     finals = [torch.where(has_steps, final, initial) for final, initial in zip(finals, states)]
     if return_sequences or zero_output_for_mask:
         position = mask.to(torch.long).cumsum(1) - 1
-        gathered = compact_out.gather(
-            1, position.clamp(min=0).unsqueeze(-1).expand(-1, -1, compact_out.shape[-1])
-        )
+        gathered = compact_out.gather(1, position.clamp(min=0).unsqueeze(-1).expand(-1, -1, compact_out.shape[-1]))
         keep = mask if zero_output_for_mask else position >= 0
         sequence = torch.where(keep.unsqueeze(-1), gathered, torch.zeros_like(gathered))
         return sequence, sequence[:, -1], finals
@@ -208,9 +206,7 @@ def run_loop(step, timesteps, states, mask, zero_output_for_mask, return_sequenc
         new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
         if mask is not None:
             mask_t = mask[:, t]
-            new_states = [
-                torch.where(_expand_like(mask_t, new), new, old) for new, old in zip(new_states, states)
-            ]
+            new_states = [torch.where(_expand_like(mask_t, new), new, old) for new, old in zip(new_states, states)]
             if zero_output_for_mask or previous is None:
                 fallback = torch.zeros_like(output)
             else:
@@ -284,8 +280,10 @@ class RNN(layer_module.Layer):
             )
         # If True, masked timesteps output zeros instead of repeating the previous output.
         self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
-        if "input_shape" not in kwargs and "batch_input_shape" not in kwargs and (
-            "input_dim" in kwargs or "input_length" in kwargs
+        if (
+            "input_shape" not in kwargs
+            and "batch_input_shape" not in kwargs
+            and ("input_dim" in kwargs or "input_length" in kwargs)
         ):
             kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
         kwargs.pop("input_length", None)
@@ -392,9 +390,11 @@ class RNN(layer_module.Layer):
 
     # -- building ----------------------------------------------------------------------------
     def build(self, input_shape):
-        shapes = input_shape if isinstance(input_shape, list) and input_shape and isinstance(
-            input_shape[0], (list, tuple)
-        ) else [input_shape]
+        shapes = (
+            input_shape
+            if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple))
+            else [input_shape]
+        )
         shape = tuple(shapes[0])
         if len(shape) < 3:
             raise ValueError(

@@ -114,9 +114,7 @@ class DropoutRNNCellMixin:
             training: whether dropout is active (ones are returned when it is not).
             count: number of independent masks (one per gate).
         """
-        return self._cached_mask(
-            "recurrent", inputs, getattr(self, "recurrent_dropout", 0.0), training, count
-        )
+        return self._cached_mask("recurrent", inputs, getattr(self, "recurrent_dropout", 0.0), training, count)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,9 +254,7 @@ class _BuiltinCell(DropoutRNNCellMixin, layer_module.Layer):
         # One mask per gate (Keras implementation=1 semantics).
         weights = self.kernel.chunk(len(masks), dim=0)
         biases = bias.chunk(len(masks), dim=0) if bias is not None else [None] * len(masks)
-        return torch.cat(
-            [F.linear(inputs * m, w, b) for m, w, b in zip(masks, weights, biases)], dim=-1
-        )
+        return torch.cat([F.linear(inputs * m, w, b) for m, w, b in zip(masks, weights, biases)], dim=-1)
 
     def _step(self, projected, states, recurrent_masks):
         raise TypeError(f"{type(self).__name__} does not define a step.")
@@ -537,9 +533,7 @@ class LSTMCell(_BuiltinCell):
             recurrent = self.recurrent_kernel.chunk(4, dim=0)
             if len(recurrent_masks) == 1:
                 recurrent_masks = recurrent_masks * 4
-            z = projected + torch.cat(
-                [F.linear(h_prev * m, w) for m, w in zip(recurrent_masks, recurrent)], dim=-1
-            )
+            z = projected + torch.cat([F.linear(h_prev * m, w) for m, w in zip(recurrent_masks, recurrent)], dim=-1)
         z_i, z_f, z_c, z_o = z.chunk(4, dim=-1)
         gate = self.recurrent_activation or _identity
         act = self.activation or _identity
@@ -813,7 +807,10 @@ class StackedRNNCells(layer_module.Layer):
                 value = make(inputs=inputs, batch_size=batch_size, dtype=dtype)
             else:
                 dtype_t = backend.standardize_dtype(dtype) if dtype is not None else self._torch_dtype
-                value = [torch.zeros((int(batch_size),) + shape, dtype=dtype_t) for shape in flat_state_sizes(cell.state_size)]
+                value = [
+                    torch.zeros((int(batch_size),) + shape, dtype=dtype_t)
+                    for shape in flat_state_sizes(cell.state_size)
+                ]
             states.extend(value if isinstance(value, (list, tuple)) else [value])
         return states
 

@@ -29,9 +29,7 @@ class Wrapper(layer_module.Layer):
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, layer_module.Layer):
-            raise ValueError(
-                f"{type(self).__name__} expects `layer` to be a Layer instance. Received: layer={layer!r}"
-            )
+            raise ValueError(f"{type(self).__name__} expects `layer` to be a Layer instance. Received: layer={layer!r}")
         super().__init__(**kwargs)
         if self._track_layer:
             self.layer = layer

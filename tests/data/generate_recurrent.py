@@ -113,8 +113,16 @@ MASK_TOKENS = np.array(
 MASK_CASES = [
     ("lstm_seq", keras.layers.LSTM, dict(units=4, return_sequences=True)),
     ("lstm_last_state", keras.layers.LSTM, dict(units=4, return_state=True)),
-    ("lstm_backwards_seq", keras.layers.LSTM, dict(units=4, go_backwards=True, return_sequences=True, return_state=True)),
-    ("lstm_hard_sigmoid_seq", keras.layers.LSTM, dict(units=4, recurrent_activation=tf2_hard_sigmoid, return_sequences=True)),
+    (
+        "lstm_backwards_seq",
+        keras.layers.LSTM,
+        dict(units=4, go_backwards=True, return_sequences=True, return_state=True),
+    ),
+    (
+        "lstm_hard_sigmoid_seq",
+        keras.layers.LSTM,
+        dict(units=4, recurrent_activation=tf2_hard_sigmoid, return_sequences=True),
+    ),
     ("gru_seq", keras.layers.GRU, dict(units=4, return_sequences=True, return_state=True)),
     ("gru_reset_before_seq", keras.layers.GRU, dict(units=4, reset_after=False, return_sequences=True)),
     ("gru_backwards_last", keras.layers.GRU, dict(units=4, go_backwards=True)),
@@ -162,15 +170,11 @@ def wrapper_references(out, rng):
     layer.build((None, 6, 5))
     weights = random_weights(layer, rng)
     store(out, "bidirectional_lstm_last", x, weights, layer(x))
-    layer = keras.layers.Bidirectional(
-        keras.layers.GRU(3, return_sequences=True, return_state=True), merge_mode="sum"
-    )
+    layer = keras.layers.Bidirectional(keras.layers.GRU(3, return_sequences=True, return_state=True), merge_mode="sum")
     layer.build((None, 6, 5))
     weights = random_weights(layer, rng)
     store(out, "bidirectional_gru_state", x, weights, layer(x))
-    layer = keras.layers.Bidirectional(
-        keras.layers.SimpleRNN(3, return_sequences=True), merge_mode="concat"
-    )
+    layer = keras.layers.Bidirectional(keras.layers.SimpleRNN(3, return_sequences=True), merge_mode="concat")
     layer.build((None, 6, 5))
     weights = random_weights(layer, rng)
     store(out, "bidirectional_simple_rnn", x, weights, layer(x))

@@ -55,9 +55,7 @@ RNN_CASES = {
     "lstm_backwards": lambda: LSTM(4, go_backwards=True, return_sequences=True, return_state=True),
     "lstm_last": lambda: LSTM(3),
     "lstm_no_bias": lambda: LSTM(4, use_bias=False, return_sequences=True),
-    "lstm_hard_sigmoid": lambda: LSTM(
-        4, recurrent_activation="hard_sigmoid", return_sequences=True, return_state=True
-    ),
+    "lstm_hard_sigmoid": lambda: LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True, return_state=True),
     "lstm_relu_activation": lambda: LSTM(4, activation="relu", return_sequences=True),
     "gru_reset_after": lambda: GRU(4, return_sequences=True, return_state=True),
     "gru_reset_before": lambda: GRU(4, reset_after=False, return_sequences=True, return_state=True),
@@ -165,9 +163,7 @@ def _spy_fused(monkeypatch):
 def test_fused_path_equals_loop_in_values_and_gradients(monkeypatch, make, mode):
     calls = _spy_fused(monkeypatch)
     x = torch.randn(3, 7, 4)
-    mask = torch.tensor(
-        [[0, 1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1]], dtype=torch.bool
-    )
+    mask = torch.tensor([[0, 1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1]], dtype=torch.bool)
     fused, loop = make(), make()
     fused.build(x.shape)
     loop.build(x.shape)
@@ -472,8 +468,11 @@ def test_stacked_cells_equal_stacked_layers():
 
 def test_rnn_over_builtin_cell_equals_layer():
     x = np.random.randn(2, 4, 3).astype("float32")
-    for cell, layer in ((LSTMCell(3), LSTM(3)), (GRUCell(3, reset_after=False), GRU(3, reset_after=False)),
-                        (SimpleRNNCell(3), SimpleRNN(3))):
+    for cell, layer in (
+        (LSTMCell(3), LSTM(3)),
+        (GRUCell(3, reset_after=False), GRU(3, reset_after=False)),
+        (SimpleRNNCell(3), SimpleRNN(3)),
+    ):
         generic = RNN(cell)
         expected = numpy(generic(x))
         layer.build(x.shape)
