@@ -124,9 +124,9 @@ class ArrayAdapter:
 
     def __init__(self, xs, ys, sws, batch_size, shuffle=False, steps=None, device=None):
         self.device = device or torch.device("cpu")
-        self.xs = [_to_device(x, self.device) for x in xs]
-        self.ys = [_to_device(y, self.device) for y in ys] if ys else None
-        self.sws = [_to_device(w, self.device) for w in sws] if sws else None
+        self.xs = [to_device(x, self.device) for x in xs]
+        self.ys = [to_device(y, self.device) for y in ys] if ys else None
+        self.sws = [to_device(w, self.device) for w in sws] if sws else None
         self.num_samples = num_samples_of(list(xs) + list(ys or []) + [w for w in sws or [] if w is not None])
         if batch_size is None:
             batch_size = 32
@@ -199,13 +199,16 @@ class ArrayAdapter:
         self._cursor = None
 
 
-def _to_device(tensor, device):
+def to_device(tensor, device):
+    """Moves a batch to `device`; CPU -> CUDA goes through pinned memory with a non-blocking copy."""
     if tensor is None:
         return None
     if tensor.device == device:
         return tensor
     if device.type == "cuda" and tensor.device.type == "cpu":
-        return tensor.pin_memory().to(device, non_blocking=True)
+        if not tensor.is_pinned():
+            tensor = tensor.pin_memory()
+        return tensor.to(device, non_blocking=True)
     return tensor.to(device)
 
 

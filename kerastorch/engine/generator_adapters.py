@@ -146,7 +146,7 @@ class GeneratorAdapter:
             raise ValueError(
                 "Output of generator should be a tuple `(x, y, sample_weight)` or `(x, y)`. Found only x."
             )
-        move = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
+        move = lambda t: None if t is None else data_adapters.to_device(t, device)  # noqa: E731
         return (
             [move(t) for t in xs],
             [move(t) for t in ys] if ys is not None else None,
