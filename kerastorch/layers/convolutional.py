@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations, backend, constraints, initializers, regularizers
+from kerastorch import activations, constraints, initializers, regularizers
 from kerastorch.engine import layer as base_layer
 from kerastorch.utils import conv_utils
 
@@ -182,8 +182,7 @@ class _Conv(base_layer.Layer):
             )
         if self.padding == "causal" and not self._allows_causal:
             raise ValueError(
-                f"{who} does not support padding='causal' (only Conv1D and SeparableConv1D do). "
-                "Use 'valid' or 'same'."
+                f"{who} does not support padding='causal' (only Conv1D and SeparableConv1D do). Use 'valid' or 'same'."
             )
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
@@ -513,7 +512,9 @@ class _ConvTranspose(_Conv):
             raise ValueError(f"{type(self).__name__} supports only groups=1. Received: groups={groups!r}")
         super().__init__(rank, filters, kernel_size, strides, padding, **kwargs)
         if self.filters is None:
-            raise ValueError(f"{type(self).__name__} expects `filters` to be a positive integer. Received: filters=None")
+            raise ValueError(
+                f"{type(self).__name__} expects `filters` to be a positive integer. Received: filters=None"
+            )
         if output_padding is not None:
             output_padding = conv_utils.normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
             for stride, pad in zip(self.strides, output_padding):
@@ -982,7 +983,9 @@ class _SeparableConv(_DepthwiseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        unused = {key: kwargs.pop(key, None) for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint")}
+        unused = {
+            key: kwargs.pop(key, None) for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint")
+        }
         super().__init__(
             rank, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
             use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
@@ -1213,7 +1216,9 @@ def _mitchell_cubic(x):
     return np.where(
         x <= 1,
         ((12 - 9 * b - 6 * c) * x**3 + (-18 + 12 * b + 6 * c) * x**2 + (6 - 2 * b)) / 6,
-        np.where(x < 2, ((-b - 6 * c) * x**3 + (6 * b + 30 * c) * x**2 + (-12 * b - 48 * c) * x + (8 * b + 24 * c)) / 6, 0.0),
+        np.where(
+            x < 2, ((-b - 6 * c) * x**3 + (6 * b + 30 * c) * x**2 + (-12 * b - 48 * c) * x + (8 * b + 24 * c)) / 6, 0.0
+        ),
     )
 
 
@@ -1321,7 +1326,9 @@ class UpSampling2D(base_layer.Layer):
         key = (rows, cols, inputs.dtype, inputs.device)
         if key not in self._matrices:
             self._matrices[key] = tuple(
-                torch.as_tensor(_resize_matrix(length, factor, self.interpolation), dtype=inputs.dtype, device=inputs.device)
+                torch.as_tensor(
+                    _resize_matrix(length, factor, self.interpolation), dtype=inputs.dtype, device=inputs.device
+                )
                 for length, factor in zip((rows, cols), self.size)
             )
         row_matrix, col_matrix = self._matrices[key]

@@ -78,7 +78,9 @@ class _LocallyConnected(base_layer.Layer):
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
         self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
         if implementation not in (1, 2, 3):
-            raise ValueError(f"{who} expects `implementation` to be 1, 2 or 3. Received: implementation={implementation!r}")
+            raise ValueError(
+                f"{who} expects `implementation` to be 1, 2 or 3. Received: implementation={implementation!r}"
+            )
         self.implementation = implementation
         self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
         if self.padding != "valid" and implementation == 1:
@@ -221,7 +223,9 @@ class _LocallyConnected(base_layer.Layer):
                 kernel = (self.kernel * self.kernel_mask).reshape(flat.shape[1], -1)
                 outputs = flat @ kernel
             else:
-                dense = self.kernel.new_zeros(self._dense_shape).index_put((self.kernel_rows, self.kernel_cols), self.kernel)
+                dense = self.kernel.new_zeros(self._dense_shape).index_put(
+                    (self.kernel_rows, self.kernel_cols), self.kernel
+                )
                 outputs = flat @ dense.t()
             shape = out_spatial + (self.filters,) if channels_last else (self.filters,) + out_spatial
             outputs = outputs.reshape((batch,) + shape)

@@ -29,7 +29,9 @@ def normalize_tuple(value, n, name, allow_zero=False):
         A tuple of `n` Python ints.
     """
     requirement = ">= 0" if allow_zero else "> 0"
-    message = f"The `{name}` argument must be an integer or a tuple of {n} integers {requirement}. Received: {name}={value!r}"
+    message = (
+        f"The `{name}` argument must be an integer or a tuple of {n} integers {requirement}. Received: {name}={value!r}"
+    )
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         values = (int(value),) * n
     else:

@@ -15,6 +15,15 @@ _REFERENCES = np.load(DATA)
 CASES = sorted({key.split("/")[0] for key in _REFERENCES.files})
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread():
+    # Tiny tensors: one thread avoids OpenMP spin-waits on a busy machine.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _case(name):
     spec = json.loads(str(_REFERENCES[f"{name}/config"]))
     weights = []
@@ -75,6 +84,21 @@ def test_config_round_trip(name):
     np.testing.assert_allclose(_run(clone, x), expected, atol=2e-5, rtol=1e-5)
 
 
+# One case per class through the shared life-cycle helper (models, save/load, training step).
+_ONE_PER_CLASS = sorted(
+    {json.loads(str(_REFERENCES[f"{name}/config"]))["class_name"]: name for name in reversed(CASES)}.values()
+)
+
+
+@pytest.mark.parametrize("name", _ONE_PER_CLASS)
+def test_layer_test(name):
+    from kerastorch.utils.test_utils import layer_test
+
+    class_name, config, x, weights, expected = _case(name)
+    kwargs = dict(config, weights=weights) if weights else config
+    layer_test(getattr(convolutional, class_name), kwargs=kwargs, input_data=x, expected_output=expected)
+
+
 def test_config_keys_match_tf_keras():
     """Configs carry the keys tf.keras 2 writes, so saved configs are interchangeable."""
     base = {"name", "trainable", "dtype"}
@@ -103,7 +127,13 @@ def test_config_keys_match_tf_keras():
 def test_defaults_follow_tf_keras():
     assert convolutional.Conv1D(2, 3).data_format == "channels_last"
     conv = convolutional.Conv2D(2, 3)
-    assert (conv.strides, conv.padding, conv.dilation_rate, conv.groups, conv.use_bias) == ((1, 1), "valid", (1, 1), 1, True)
+    assert (conv.strides, conv.padding, conv.dilation_rate, conv.groups, conv.use_bias) == (
+        (1, 1),
+        "valid",
+        (1, 1),
+        1,
+        True,
+    )
     assert conv.get_config()["kernel_initializer"]["class_name"] == "GlorotUniform"
     assert conv.get_config()["bias_initializer"]["class_name"] == "Zeros"
     assert convolutional.Conv2DTranspose(2, 3).output_padding is None
@@ -169,7 +199,9 @@ def test_conv2d_matches_plain_torch():
     x = torch.randn(2, 2, 5, 5)
     layer.build(tuple(x.shape))
     kernel, bias = layer.get_weights()
-    expected = torch.nn.functional.conv2d(x, torch.as_tensor(kernel).permute(3, 2, 0, 1), torch.as_tensor(bias), padding=1)
+    expected = torch.nn.functional.conv2d(
+        x, torch.as_tensor(kernel).permute(3, 2, 0, 1), torch.as_tensor(bias), padding=1
+    )
     torch.testing.assert_close(layer(x), expected)
 
 
@@ -332,7 +364,7 @@ def test_functional_model_with_unknown_spatial_size_trains():
     y = x[..., :1] * 0.5
     model.compile("adam", "mse")
     assert model.predict(x, verbose=0).shape == (8, 6, 6, 1)
-    history = model.fit(x, y, epochs=8, batch_size=4, verbose=0)
+    history = model.fit(x, y, epochs=4, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 

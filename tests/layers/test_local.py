@@ -14,6 +14,15 @@ _REFERENCES = np.load(DATA)
 CASES = sorted({key.split("/")[0] for key in _REFERENCES.files})
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread():
+    # Tiny tensors: one thread avoids OpenMP spin-waits on a busy machine.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _case(name):
     spec = json.loads(str(_REFERENCES[f"{name}/config"]))
     weights = []
@@ -54,6 +63,21 @@ def test_config_round_trip(name):
     clone.build(x.shape)
     clone.set_weights(layer.get_weights())
     np.testing.assert_allclose(_run(clone, x), expected, atol=2e-5, rtol=1e-5)
+
+
+# One case per class through the shared life-cycle helper (models, save/load, training step).
+_ONE_PER_CLASS = sorted(
+    {json.loads(str(_REFERENCES[f"{name}/config"]))["class_name"]: name for name in reversed(CASES)}.values()
+)
+
+
+@pytest.mark.parametrize("name", _ONE_PER_CLASS)
+def test_layer_test(name):
+    from kerastorch.utils.test_utils import layer_test
+
+    class_name, config, x, weights, expected = _case(name)
+    kwargs = dict(config, weights=weights) if weights else config
+    layer_test(getattr(local, class_name), kwargs=kwargs, input_data=x, expected_output=expected)
 
 
 def test_implementations_agree_on_equivalent_weights():

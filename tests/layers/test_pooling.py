@@ -14,6 +14,15 @@ _REFERENCES = np.load(DATA)
 CASES = sorted({key.split("/")[0] for key in _REFERENCES.files})
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread():
+    # Tiny tensors: one thread avoids OpenMP spin-waits on a busy machine.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _case(name):
     spec = json.loads(str(_REFERENCES[f"{name}/config"]))
     mask = _REFERENCES[f"{name}/mask"] if f"{name}/mask" in _REFERENCES.files else None
@@ -45,6 +54,24 @@ def test_compute_output_shape_and_config_round_trip(name):
     clone = type(layer).from_config(saved)
     assert json.loads(json.dumps(clone.get_config())) == saved
     np.testing.assert_allclose(_run(clone, x, mask), expected, atol=1e-6, rtol=1e-6)
+
+
+# One case per class through the shared life-cycle helper (models, save/load).
+_ONE_PER_CLASS = sorted(
+    {
+        json.loads(str(_REFERENCES[f"{name}/config"]))["class_name"]: name
+        for name in reversed(CASES)
+        if f"{name}/mask" not in _REFERENCES.files
+    }.values()
+)
+
+
+@pytest.mark.parametrize("name", _ONE_PER_CLASS)
+def test_layer_test(name):
+    from kerastorch.utils.test_utils import layer_test
+
+    class_name, config, x, _, expected = _case(name)
+    layer_test(getattr(pooling, class_name), kwargs=config, input_data=x, expected_output=expected)
 
 
 def test_average_same_excludes_padding_by_hand():
@@ -80,7 +107,15 @@ def test_defaults_follow_tf_keras():
     assert pooling.AveragePooling2D(3, strides=1).strides == (1, 1)
     assert pooling.AveragePooling3D().pool_size == (2, 2, 2)
     assert pooling.GlobalAveragePooling1D().get_config()["keepdims"] is False
-    assert set(pooling.MaxPooling2D().get_config()) == {"name", "trainable", "dtype", "pool_size", "padding", "strides", "data_format"}
+    assert set(pooling.MaxPooling2D().get_config()) == {
+        "name",
+        "trainable",
+        "dtype",
+        "pool_size",
+        "padding",
+        "strides",
+        "data_format",
+    }
 
 
 def test_aliases():
