@@ -55,42 +55,6 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
-# ---------------------------------------------------------------------------------------------
-# Layout helpers shared by the layers of this module
-# ---------------------------------------------------------------------------------------------
-def to_channels_first(x, data_format):
-    """(N, *spatial, C) -> (N, C, *spatial) as a view; channels_first input is returned as is."""
-    return x.movedim(-1, 1) if data_format == "channels_last" else x
-
-
-def from_channels_first(x, data_format):
-    """Inverse of `to_channels_first`."""
-    return x.movedim(1, -1) if data_format == "channels_last" else x
-
-
-def spatial_axes(rank, data_format, ndim=None):
-    """Axes of the spatial dimensions of a rank-`rank` input in `data_format`."""
-    ndim = rank + 2 if ndim is None else ndim
-    first = ndim - rank - (1 if data_format == "channels_last" else 0)
-    return tuple(range(first, first + rank))
-
-
-def torch_pad_list(pads):
-    """[(before, after) per spatial dim, first dim first] -> F.pad's flat list (last dim first)."""
-    flat = []
-    for before, after in reversed(pads):
-        flat.extend((before, after))
-    return flat
-
-
-def same_pads(spatial_shape, kernel_size, strides, dilation_rate):
-    """TensorFlow 'same' pads [(before, after), ...] for every spatial dimension."""
-    return [
-        conv_utils.same_padding(length, k, s, d)
-        for length, k, s, d in zip(spatial_shape, kernel_size, strides, dilation_rate)
-    ]
-
-
 def _positive_int(layer_name, arg, value, allow_none=False):
     if value is None and allow_none:
         return None
@@ -286,12 +250,12 @@ class _Conv(base_layer.Layer):
         spatial = tuple(x.shape[2:])
         pads = self._pad_cache.get(spatial)
         if pads is None:
-            pads = same_pads(spatial, kernel_size, self.strides, self.dilation_rate)
+            pads = conv_utils.same_pads(spatial, kernel_size, self.strides, self.dilation_rate)
             self._pad_cache[spatial] = pads
         if all(before == after for before, after in pads):
             return x, tuple(before for before, _ in pads)
         # TensorFlow puts the odd element after; torch's native padding is symmetric.
-        return F.pad(x, torch_pad_list(pads)), 0
+        return F.pad(x, conv_utils.torch_pad_list(pads)), 0
 
     def _convolve(self, x):
         x, padding = self._pad(x)
@@ -299,8 +263,8 @@ class _Conv(base_layer.Layer):
 
     def call(self, inputs):
         x, leading = _merge_batch_dims(inputs, self.rank)
-        outputs = self._convolve(to_channels_first(x, self.data_format))
-        outputs = from_channels_first(outputs, self.data_format)
+        outputs = self._convolve(conv_utils.to_channels_first(x, self.data_format))
+        outputs = conv_utils.from_channels_first(outputs, self.data_format)
         outputs = _split_batch_dims(outputs, leading)
         return self.activation(outputs)
 
@@ -580,7 +544,7 @@ class _ConvTranspose(_Conv):
         pads = []
         for before, length, available in zip(padding, out_lengths, full.shape[2:]):
             pads.append((-before, before + length - available))
-        out = F.pad(full, torch_pad_list(pads))
+        out = F.pad(full, conv_utils.torch_pad_list(pads))
         if self.bias is not None:
             out = out + self.bias.reshape((1, -1) + (1,) * self.rank)
         return out
@@ -1313,15 +1277,15 @@ class UpSampling2D(base_layer.Layer):
         self._matrices = {}
 
     def call(self, inputs):
-        axes = spatial_axes(2, self.data_format)
+        axes = conv_utils.spatial_axes(2, self.data_format)
         if self.interpolation in ("nearest", "area"):
             # For integer factors TensorFlow's nearest and area resizes both repeat pixels.
             return _repeat_axes(inputs, axes, self.size)
         if self.interpolation == "bilinear":
-            x = to_channels_first(inputs, self.data_format)
+            x = conv_utils.to_channels_first(inputs, self.data_format)
             size = (x.shape[2] * self.size[0], x.shape[3] * self.size[1])
             out = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
-            return from_channels_first(out, self.data_format)
+            return conv_utils.from_channels_first(out, self.data_format)
         rows, cols = inputs.shape[axes[0]], inputs.shape[axes[1]]
         key = (rows, cols, inputs.dtype, inputs.device)
         if key not in self._matrices:
@@ -1338,7 +1302,7 @@ class UpSampling2D(base_layer.Layer):
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
-        for axis, size in zip(spatial_axes(2, self.data_format), self.size):
+        for axis, size in zip(conv_utils.spatial_axes(2, self.data_format), self.size):
             shape[axis] = None if shape[axis] is None else shape[axis] * size
         return tuple(shape)
 
@@ -1369,11 +1333,11 @@ class UpSampling3D(base_layer.Layer):
         self.input_spec = InputSpec(ndim=5)
 
     def call(self, inputs):
-        return _repeat_axes(inputs, spatial_axes(3, self.data_format), self.size)
+        return _repeat_axes(inputs, conv_utils.spatial_axes(3, self.data_format), self.size)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
-        for axis, size in zip(spatial_axes(3, self.data_format), self.size):
+        for axis, size in zip(conv_utils.spatial_axes(3, self.data_format), self.size):
             shape[axis] = None if shape[axis] is None else shape[axis] * size
         return tuple(shape)
 
@@ -1420,11 +1384,11 @@ class _ZeroPadding(base_layer.Layer):
         pads = list(self._pads)
         if self.data_format == "channels_last":
             pads.append((0, 0))
-        return F.pad(inputs, torch_pad_list(pads))
+        return F.pad(inputs, conv_utils.torch_pad_list(pads))
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
-        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._pads):
+        for axis, (before, after) in zip(conv_utils.spatial_axes(self._rank, self.data_format), self._pads):
             shape[axis] = None if shape[axis] is None else shape[axis] + before + after
         return tuple(shape)
 
@@ -1514,7 +1478,7 @@ class _Cropping(base_layer.Layer):
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
     def _check(self, shape):
-        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._crops):
+        for axis, (before, after) in zip(conv_utils.spatial_axes(self._rank, self.data_format), self._crops):
             if shape[axis] is not None and before + after >= shape[axis]:
                 raise ValueError(
                     f"{type(self).__name__} '{self.name}' crops {before + after} elements from an axis "
@@ -1524,14 +1488,14 @@ class _Cropping(base_layer.Layer):
 
     def call(self, inputs):
         self._check(tuple(inputs.shape))
-        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._crops):
+        for axis, (before, after) in zip(conv_utils.spatial_axes(self._rank, self.data_format), self._crops):
             inputs = inputs.narrow(axis, before, inputs.shape[axis] - before - after)
         return inputs
 
     def compute_output_shape(self, input_shape):
         self._check(tuple(input_shape))
         shape = list(input_shape)
-        for axis, (before, after) in zip(spatial_axes(self._rank, self.data_format), self._crops):
+        for axis, (before, after) in zip(conv_utils.spatial_axes(self._rank, self.data_format), self._crops):
             shape[axis] = None if shape[axis] is None else shape[axis] - before - after
         return tuple(shape)
 

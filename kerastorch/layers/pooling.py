@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch.engine import layer as base_layer
-from kerastorch.layers import convolutional
 from kerastorch.utils import conv_utils
 
 InputSpec = base_layer.InputSpec
@@ -71,7 +70,7 @@ class _Pooling(base_layer.Layer):
     def _same_pads(self, spatial):
         pads = self._pad_cache.get(spatial)
         if pads is None:
-            pads = convolutional.same_pads(spatial, self.pool_size, self.strides, (1,) * self._rank)
+            pads = conv_utils.same_pads(spatial, self.pool_size, self.strides, (1,) * self._rank)
             self._pad_cache[spatial] = pads
         return pads
 
@@ -87,7 +86,7 @@ class _Pooling(base_layer.Layer):
                 # torch's implicit max-pool padding is -inf, as TensorFlow's.
                 return _MAX_POOL[self._rank](x, self.pool_size, self.strides, padding)
             return _AVG_POOL[self._rank](x, self.pool_size, self.strides, padding, count_include_pad=False)
-        flat = convolutional.torch_pad_list(pads)
+        flat = conv_utils.torch_pad_list(pads)
         if self._mode == "max":
             return _MAX_POOL[self._rank](F.pad(x, flat, value=float("-inf")), self.pool_size, self.strides)
         # Asymmetric 'same' average: window means over the zero-padded input, divided by the
@@ -98,12 +97,12 @@ class _Pooling(base_layer.Layer):
         return means / inside
 
     def call(self, inputs):
-        x = convolutional.to_channels_first(inputs, self.data_format)
-        return convolutional.from_channels_first(self._pool(x), self.data_format)
+        x = conv_utils.to_channels_first(inputs, self.data_format)
+        return conv_utils.from_channels_first(self._pool(x), self.data_format)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
-        for axis, k, s in zip(convolutional.spatial_axes(self._rank, self.data_format), self.pool_size, self.strides):
+        for axis, k, s in zip(conv_utils.spatial_axes(self._rank, self.data_format), self.pool_size, self.strides):
             shape[axis] = conv_utils.conv_output_length(shape[axis], k, self.padding, s)
             if shape[axis] is not None and shape[axis] <= 0:
                 raise ValueError(
@@ -288,7 +287,7 @@ class _GlobalPooling(base_layer.Layer):
             raise TypeError(f"{type(self).__name__} expects `keepdims` to be a bool. Received: keepdims={keepdims!r}")
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self._rank + 2)
-        self._axes = convolutional.spatial_axes(self._rank, self.data_format)
+        self._axes = conv_utils.spatial_axes(self._rank, self.data_format)
 
     def build(self, input_shape):
         for axis in self._axes:

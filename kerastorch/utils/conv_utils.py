@@ -1,4 +1,4 @@
-"""Convolution arithmetic: argument normalization, output lengths and TensorFlow's 'same' padding."""
+"""Convolution arithmetic: argument normalization, output lengths, TensorFlow's 'same' padding, layouts."""
 
 import numpy as np
 
@@ -12,6 +12,11 @@ __all__ = [
     "conv_input_length",
     "deconv_output_length",
     "same_padding",
+    "same_pads",
+    "torch_pad_list",
+    "spatial_axes",
+    "to_channels_first",
+    "from_channels_first",
     "convert_kernel",
 ]
 
@@ -183,6 +188,78 @@ def same_padding(input_length, filter_size, stride=1, dilation=1):
     total = max((output_length - 1) * stride + _dilated(filter_size, dilation) - input_length, 0)
     before = total // 2
     return before, total - before
+
+
+def same_pads(spatial_shape, kernel_size, strides, dilation_rate):
+    """TensorFlow 'same' pads for every spatial dimension.
+
+    Args:
+        spatial_shape: input lengths, one per spatial dimension.
+        kernel_size, strides, dilation_rate: tuples with one entry per spatial dimension.
+
+    Returns:
+        A list of `(pad_before, pad_after)` tuples, first spatial dimension first.
+    """
+    return [
+        same_padding(length, k, s, d) for length, k, s, d in zip(spatial_shape, kernel_size, strides, dilation_rate)
+    ]
+
+
+def torch_pad_list(pads):
+    """`[(before, after), ...]` (first spatial dimension first) -> `torch.nn.functional.pad`'s flat list.
+
+    Args:
+        pads: one `(before, after)` pair per trailing dimension, in dimension order.
+
+    Returns:
+        The flat list, last dimension first, as `F.pad` expects.
+    """
+    flat = []
+    for before, after in reversed(pads):
+        flat.extend((before, after))
+    return flat
+
+
+def spatial_axes(rank, data_format, ndim=None):
+    """Axes of the spatial dimensions of an input.
+
+    Args:
+        rank: number of spatial dimensions.
+        data_format: `"channels_last"` or `"channels_first"`.
+        ndim: input rank (default `rank + 2`).
+
+    Returns:
+        A tuple of `rank` axis indices.
+    """
+    ndim = rank + 2 if ndim is None else ndim
+    first = ndim - rank - (1 if data_format == "channels_last" else 0)
+    return tuple(range(first, first + rank))
+
+
+def to_channels_first(x, data_format):
+    """`(N, *spatial, C)` -> `(N, C, *spatial)` as a view (torch's channels_last memory format).
+
+    Args:
+        x: a torch tensor.
+        data_format: the layout of `x`; channels_first input is returned as is.
+
+    Returns:
+        The channels-first view.
+    """
+    return x.movedim(-1, 1) if data_format == "channels_last" else x
+
+
+def from_channels_first(x, data_format):
+    """Inverse of `to_channels_first`: back to `data_format` (a view).
+
+    Args:
+        x: a channels-first torch tensor.
+        data_format: the layout to return.
+
+    Returns:
+        `x` in `data_format`.
+    """
+    return x.movedim(1, -1) if data_format == "channels_last" else x
 
 
 def convert_kernel(kernel):

@@ -389,3 +389,17 @@ def test_sequential_conv1d_flatten_dense_trains():
     y = x.sum(axis=(1, 2))[:, None] / 10
     history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_conv_utils_layout_helpers():
+    assert conv_utils.spatial_axes(2, "channels_last") == (1, 2)
+    assert conv_utils.spatial_axes(2, "channels_first") == (2, 3)
+    assert conv_utils.spatial_axes(1, "channels_last", ndim=4) == (2,)
+    assert conv_utils.torch_pad_list([(0, 1), (2, 3)]) == [2, 3, 0, 1]
+    assert conv_utils.same_pads((4, 5), (3, 3), (2, 2), (1, 1)) == [(0, 1), (1, 1)]
+    x = torch.randn(2, 3, 4, 5)
+    view = conv_utils.to_channels_first(x, "channels_last")
+    assert view.shape == (2, 5, 3, 4) and view.data_ptr() == x.data_ptr()
+    assert view.is_contiguous(memory_format=torch.channels_last)
+    assert conv_utils.from_channels_first(view, "channels_last").is_contiguous()
+    assert conv_utils.to_channels_first(x, "channels_first") is x
