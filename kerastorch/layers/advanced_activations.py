@@ -3,11 +3,8 @@
 import torch
 import torch.nn.functional as F
 
-from kerastorch import constraints
-from kerastorch import initializers
-from kerastorch import regularizers
-from kerastorch.engine.layer import InputSpec
-from kerastorch.engine.layer import Layer
+from kerastorch import constraints, initializers, regularizers
+from kerastorch.engine.layer import InputSpec, Layer
 
 __all__ = ["LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU"]
 
@@ -116,9 +113,7 @@ class PReLU(Layer):
             constraint=self.alpha_constraint,
         )
         shared = set(self.shared_axes or [])
-        self.input_spec = InputSpec(
-            ndim=rank, axes={i: int(input_shape[i]) for i in range(1, rank) if i not in shared}
-        )
+        self.input_spec = InputSpec(ndim=rank, axes={i: int(input_shape[i]) for i in range(1, rank) if i not in shared})
         super().build(input_shape)
 
     def call(self, inputs):
@@ -328,7 +323,5 @@ class ReLU(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold}
-        )
+        config.update({"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold})
         return config

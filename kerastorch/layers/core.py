@@ -11,13 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations
-from kerastorch import backend
-from kerastorch import constraints
-from kerastorch import initializers
-from kerastorch import regularizers
-from kerastorch.engine.layer import InputSpec
-from kerastorch.engine.layer import Layer
+from kerastorch import activations, backend, constraints, initializers, regularizers
+from kerastorch.engine.layer import InputSpec, Layer
 
 __all__ = [
     "Dense",
@@ -276,9 +271,7 @@ def _positive_int(layer_name, argument, value):
         except (TypeError, ValueError):
             valid = False
     if not valid:
-        raise ValueError(
-            f"{layer_name} expects `{argument}` to be a positive integer. Received: {argument}={value!r}"
-        )
+        raise ValueError(f"{layer_name} expects `{argument}` to be a positive integer. Received: {argument}={value!r}")
     return int(value)
 
 
@@ -621,8 +614,7 @@ def _fix_unknown_dimension(input_shape, output_shape):
     """The output shape with its -1 resolved; Keras's errors for impossible shapes."""
     output_shape = list(output_shape)
     message = (
-        "total size of new array must be unchanged, "
-        f"input_shape = {list(input_shape)}, output_shape = {output_shape}"
+        f"total size of new array must be unchanged, input_shape = {list(input_shape)}, output_shape = {output_shape}"
     )
     known, unknown = 1, None
     for index, dim in enumerate(output_shape):
@@ -859,7 +851,11 @@ class Lambda(Layer):
         multi_input = isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple))
         first = input_shape[0] if multi_input else input_shape
         batch_size = first[0] if first else None
-        if isinstance(self._output_shape, list) and self._output_shape and isinstance(self._output_shape[0], (list, tuple)):
+        if (
+            isinstance(self._output_shape, list)
+            and self._output_shape
+            and isinstance(self._output_shape[0], (list, tuple))
+        ):
             return [(batch_size,) + tuple(shape) for shape in self._output_shape]
         return (batch_size,) + tuple(self._output_shape)
 

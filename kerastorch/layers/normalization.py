@@ -3,11 +3,8 @@
 import torch
 import torch.nn.functional as F
 
-from kerastorch import constraints
-from kerastorch import initializers
-from kerastorch import regularizers
-from kerastorch.engine.layer import InputSpec
-from kerastorch.engine.layer import Layer
+from kerastorch import constraints, initializers, regularizers
+from kerastorch.engine.layer import InputSpec, Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
@@ -124,8 +121,7 @@ class BatchNormalization(Layer):
         self.axis = _check_axis_argument("BatchNormalization", axis)
         if renorm:
             raise ValueError(
-                "BatchNormalization does not support batch renormalization. Received: renorm=True; "
-                "use renorm=False."
+                "BatchNormalization does not support batch renormalization. Received: renorm=True; use renorm=False."
             )
         if virtual_batch_size is not None:
             raise ValueError(
@@ -173,7 +169,9 @@ class BatchNormalization(Layer):
             param_shape = tuple(int(input_shape[i]) if i in axes else 1 for i in range(rank))
         self._param_shape = param_shape
         # tf.keras 2 fuses 4D/5D inputs normalized over axis 1 or the last axis (float16/32 only).
-        fusable = len(axes) == 1 and rank in (4, 5) and axes[0] in (1, rank - 1) and self._torch_dtype in _FUSABLE_DTYPES
+        fusable = (
+            len(axes) == 1 and rank in (4, 5) and axes[0] in (1, rank - 1) and self._torch_dtype in _FUSABLE_DTYPES
+        )
         if self.fused and not fusable:
             raise ValueError(
                 "BatchNormalization with `fused=True` needs a 4D or 5D float16/float32 input normalized over "
@@ -212,7 +210,11 @@ class BatchNormalization(Layer):
         else:
             self.beta = None
         self.moving_mean = self.add_weight(
-            "moving_mean", shape=param_shape, dtype=weight_dtype, initializer=self.moving_mean_initializer, trainable=False
+            "moving_mean",
+            shape=param_shape,
+            dtype=weight_dtype,
+            initializer=self.moving_mean_initializer,
+            trainable=False,
         )
         self.moving_variance = self.add_weight(
             "moving_variance",
@@ -423,7 +425,9 @@ class LayerNormalization(Layer):
     def call(self, inputs):
         if self._trailing:
             x = inputs
-            dtype = self.gamma.dtype if self.gamma is not None else (self.beta.dtype if self.beta is not None else x.dtype)
+            dtype = (
+                self.gamma.dtype if self.gamma is not None else (self.beta.dtype if self.beta is not None else x.dtype)
+            )
             if x.dtype != dtype:
                 x = x.to(dtype)
             outputs = F.layer_norm(x, self._normalized_shape, self.gamma, self.beta, self.epsilon)

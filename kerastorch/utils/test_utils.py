@@ -15,8 +15,10 @@ __all__ = ["layer_test"]
 
 
 def _is_multi(shape_or_data):
-    return isinstance(shape_or_data, (list, tuple)) and len(shape_or_data) > 0 and (
-        isinstance(shape_or_data[0], (list, tuple, np.ndarray, torch.Tensor))
+    return (
+        isinstance(shape_or_data, (list, tuple))
+        and len(shape_or_data) > 0
+        and (isinstance(shape_or_data[0], (list, tuple, np.ndarray, torch.Tensor)))
     )
 
 
@@ -241,9 +243,7 @@ def layer_test(
     for output in _as_list(actual):
         dtype = backend.dtype_name(backend.standardize_dtype(output.dtype))
         if dtype != expected_output_dtype:
-            raise AssertionError(
-                f"{layer_cls.__name__} output dtype is {dtype}, expected {expected_output_dtype}."
-            )
+            raise AssertionError(f"{layer_cls.__name__} output dtype is {dtype}, expected {expected_output_dtype}.")
 
     # 3. compute_output_shape against the actual output.
     expected_shapes = _shapes_list(layer.compute_output_shape(layer_input_shape))
@@ -332,7 +332,9 @@ def layer_test(
         )
         if weights:
             after_input.set_weights(weights)
-        _assert_close(after_input.predict(datas[0]), actual, f"{layer_cls.__name__} after an InputLayer in a Sequential")
+        _assert_close(
+            after_input.predict(datas[0]), actual, f"{layer_cls.__name__} after an InputLayer in a Sequential"
+        )
 
     # 9. Training-mode call: same output shapes (values may differ for noise layers).
     train_layer = _from_config(layer_cls, config, objects)

@@ -71,7 +71,15 @@ def _numpy_relu(x, max_value, slope, threshold):
 
 @pytest.mark.parametrize(
     "max_value, slope, threshold",
-    [(None, 0.0, 0.0), (6.0, 0.0, 0.0), (1.5, 0.0, 0.0), (None, 0.1, 0.0), (None, 0.0, 0.4), (2.0, 0.3, 0.5), (None, 0.2, 1.0)],
+    [
+        (None, 0.0, 0.0),
+        (6.0, 0.0, 0.0),
+        (1.5, 0.0, 0.0),
+        (None, 0.1, 0.0),
+        (None, 0.0, 0.4),
+        (2.0, 0.3, 0.5),
+        (None, 0.2, 1.0),
+    ],
 )
 def test_relu_numpy(max_value, slope, threshold):
     layer = aa.ReLU(max_value=max_value, negative_slope=slope, threshold=threshold)

@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend
-from kerastorch import models
-from kerastorch import regularizers
+from kerastorch import backend, models, regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.layers import core
 from kerastorch.utils.test_utils import layer_test
@@ -339,8 +337,16 @@ def test_lambda_named_function_config_round_trip():
 
 
 def test_lambda_resolves_kerastorch_functions_by_name():
-    config = {"name": "l", "function": "tanh", "function_type": "function", "module": "kerastorch.activations",
-              "output_shape": None, "output_shape_type": "raw", "output_shape_module": None, "arguments": {}}
+    config = {
+        "name": "l",
+        "function": "tanh",
+        "function_type": "function",
+        "module": "kerastorch.activations",
+        "output_shape": None,
+        "output_shape_type": "raw",
+        "output_shape_module": None,
+        "arguments": {},
+    }
     layer = core.Lambda.from_config(config)
     torch.testing.assert_close(layer(torch.tensor([0.5])), torch.tanh(torch.tensor([0.5])))
 
@@ -400,8 +406,12 @@ def test_lambda_passes_training_and_infers_output_shape():
 def test_lambda_reads_keras_3_function_configs():
     config = {
         "name": "k3",
-        "function": {"module": "builtins", "class_name": "function", "config": "square_plus_one",
-                     "registered_name": "function"},
+        "function": {
+            "module": "builtins",
+            "class_name": "function",
+            "config": "square_plus_one",
+            "registered_name": "function",
+        },
         "output_shape": None,
         "arguments": {},
     }
@@ -446,8 +456,12 @@ def test_lambda_rejects_unknown_function_type_and_non_callables():
     ],
 )
 def test_layer_test_core(cls, kwargs, input_shape):
-    output = layer_test(cls, kwargs=kwargs, input_shape=input_shape, custom_objects={
-        "square_plus_one": square_plus_one, "concat_with_negative": concat_with_negative})
+    output = layer_test(
+        cls,
+        kwargs=kwargs,
+        input_shape=input_shape,
+        custom_objects={"square_plus_one": square_plus_one, "concat_with_negative": concat_with_negative},
+    )
     assert output.shape[0] == input_shape[0]
 
 

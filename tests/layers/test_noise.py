@@ -14,7 +14,9 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @pytest.mark.parametrize(
-    "layer", [noise.GaussianNoise(0.5), noise.GaussianDropout(0.3), noise.AlphaDropout(0.3)], ids=lambda l: type(l).__name__
+    "layer",
+    [noise.GaussianNoise(0.5), noise.GaussianDropout(0.3), noise.AlphaDropout(0.3)],
+    ids=lambda layer: type(layer).__name__,
 )
 def test_noise_layers_are_identity_in_inference(layer):
     x = torch.randn(4, 5)
@@ -72,7 +74,9 @@ def test_alpha_dropout_noise_shape_and_seed():
 
 def test_seeded_gaussian_layers_are_reproducible():
     x = torch.ones(3, 7)
-    assert torch.equal(noise.GaussianNoise(1.0, seed=4)(x, training=True), noise.GaussianNoise(1.0, seed=4)(x, training=True))
+    assert torch.equal(
+        noise.GaussianNoise(1.0, seed=4)(x, training=True), noise.GaussianNoise(1.0, seed=4)(x, training=True)
+    )
     assert torch.equal(
         noise.GaussianDropout(0.5, seed=4)(x, training=True), noise.GaussianDropout(0.5, seed=4)(x, training=True)
     )

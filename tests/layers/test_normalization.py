@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from kerastorch import models
-from kerastorch.layers import core
-from kerastorch.layers import normalization
+from kerastorch.layers import core, normalization
 from kerastorch.utils.test_utils import layer_test
 
 REFERENCES = np.load(os.path.join(os.path.dirname(__file__), "..", "data", "norm_references.npz"))
@@ -74,8 +73,14 @@ def test_frozen_batchnorm_runs_in_inference_mode_and_keeps_stats(name):
 
 @pytest.mark.parametrize(
     "shape, axis, unbiased",
-    [((16, 3), -1, False), ((4, 5, 3), -1, False), ((4, 3, 5), 1, False), ((2, 4, 4, 3), -1, True),
-     ((2, 3, 4, 4), 1, True), ((2, 3, 2, 2, 2), -1, True)],
+    [
+        ((16, 3), -1, False),
+        ((4, 5, 3), -1, False),
+        ((4, 3, 5), 1, False),
+        ((2, 4, 4, 3), -1, True),
+        ((2, 3, 4, 4), 1, True),
+        ((2, 3, 2, 2, 2), -1, True),
+    ],
 )
 def test_batchnorm_training_step_matches_numpy_tf_keras_formula(shape, axis, unbiased):
     rng = np.random.RandomState(5)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import layers
-from kerastorch import models
+from kerastorch import layers, models
 from kerastorch.engine.layer import Layer
 from kerastorch.utils.test_utils import layer_test
 
@@ -120,9 +119,7 @@ def test_layer_test_multi_input_layer():
 
 
 def test_layer_test_integer_inputs_and_fixed_batch_size():
-    out = layer_test(
-        layers.Flatten, input_shape=(2, 3, 2), input_dtype="int32", fixed_batch_size=True
-    )
+    out = layer_test(layers.Flatten, input_shape=(2, 3, 2), input_dtype="int32", fixed_batch_size=True)
     assert out.dtype == np.int32 and out.shape == (2, 6)
 
 
