@@ -199,6 +199,18 @@ def _flatten(value):
     return [value]
 
 
+_KERAS_TENSOR_MODULE = []
+
+
+def _keras_tensor():
+    """The keras_tensor module (imported late: it imports this one)."""
+    if not _KERAS_TENSOR_MODULE:
+        from kerastorch.engine import keras_tensor
+
+        _KERAS_TENSOR_MODULE.append(keras_tensor)
+    return _KERAS_TENSOR_MODULE[0]
+
+
 def _marking_built(build):
     """Wraps a subclass's build() so that calling it directly also marks the layer built (as Keras)."""
 
@@ -268,6 +280,7 @@ class Layer(torch.nn.Module):
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._build_input_shape = None
+        self._checked_spec = None
         self._stateful_flag = False
         from kerastorch import regularizers
 
@@ -308,26 +321,30 @@ class Layer(torch.nn.Module):
 
     def __call__(self, inputs, *args, **kwargs):
         """Builds on the first input, checks the input spec, then runs `call` (or records a node)."""
-        from kerastorch.engine import keras_tensor
-
-        if keras_tensor.any_symbolic(inputs):
-            return keras_tensor.call_symbolic(self, inputs, args, kwargs)
-        if not isinstance(inputs, torch.Tensor):
+        if isinstance(inputs, torch.Tensor):
+            if not self.built:
+                self._maybe_build(inputs)
+            spec = self.input_spec
+            # The spec check runs once per new (spec, shape) pair: the hot path of a training step.
+            if spec is not None and self._checked_spec != (spec, inputs.shape):
+                _check_input_spec(self, spec, [tuple(inputs.shape)])
+                self._checked_spec = (spec, inputs.shape)
+        else:
+            if _keras_tensor().any_symbolic(inputs):
+                return _keras_tensor().call_symbolic(self, inputs, args, kwargs)
             inputs = self._convert_inputs(inputs)
-        if not self.built:
-            self._maybe_build(inputs)
-        if self.input_spec is not None:
-            _check_input_spec(
-                self,
-                self.input_spec,
-                [tuple(t.shape) for t in _flatten(inputs)] if isinstance(inputs, (list, tuple)) else [tuple(inputs.shape)],
-            )
+            if not self.built:
+                self._maybe_build(inputs)
+            if self.input_spec is not None:
+                shapes = [tuple(t.shape) for t in _flatten(inputs) if t is not None]
+                _check_input_spec(self, self.input_spec, shapes)
         if self._call_losses:
             self._call_losses = []
-        if not self._call_takes_mask:
-            kwargs.pop("mask", None)
-        if not self._call_takes_training and not self._call_takes_kwargs:
-            kwargs.pop("training", None)
+        if kwargs:
+            if not self._call_takes_mask:
+                kwargs.pop("mask", None)
+            if not self._call_takes_training and not self._call_takes_kwargs:
+                kwargs.pop("training", None)
         outputs = torch.nn.Module.__call__(self, inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             # tf.keras 2 divides the activity penalty by the batch size.
@@ -637,9 +654,7 @@ class Layer(torch.nn.Module):
     # -----------------------------------------------------------------------------------------
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`; the base layer probes `call` on meta tensors."""
-        from kerastorch.engine import keras_tensor
-
-        return keras_tensor.probe_output_shape(self, input_shape)
+        return _keras_tensor().probe_output_shape(self, input_shape)
 
     def compute_mask(self, inputs, mask=None):
         """The output mask: the input mask for layers that support masking, else None."""
