@@ -230,7 +230,12 @@ class BatchNormalization(Layer):
         if not self._trainable:
             # tf.keras 2: a frozen BatchNormalization runs in inference mode and keeps its statistics.
             training = False
-        if self._channel_path is None or (mask is not None and training and not self._unbiased_moving_variance):
+        if self._channel_path is None or (
+            training
+            and (inputs.numel() <= self._param_shape[0] or (mask is not None and not self._unbiased_moving_variance))
+        ):
+            # torch's batch_norm refuses one value per channel in training (a last batch of size 1);
+            # tf.keras gives zero batch variance there.
             return self._general_call(inputs, training, mask)
         shape = inputs.shape
         x = inputs
@@ -285,6 +290,8 @@ class BatchNormalization(Layer):
         if x.dtype != self.moving_mean.dtype:
             x = x.to(self.moving_mean.dtype)
         rank = x.dim()
+        if training and x.numel() == 0:
+            training = False  # an empty batch has no statistics to learn from
         if training:
             reduce_dims = [d for d in range(rank) if d not in self._axes]
             if mask is None:

@@ -235,3 +235,16 @@ def test_layernorm_weight_shapes_follow_axis_order():
 )
 def test_layer_test_normalization(cls, kwargs, input_shape):
     layer_test(cls, kwargs=kwargs, input_shape=input_shape)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (1, 1, 1, 3)])
+def test_batchnorm_trains_on_a_batch_of_one(shape):
+    x = np.arange(3, dtype="float32").reshape(shape) + 1.0
+    layer = normalization.BatchNormalization(momentum=0.5, beta_initializer="ones")
+    y = layer(x, training=True)
+    np.testing.assert_allclose(y.detach().numpy(), np.ones(shape), rtol=1e-6)  # zero batch variance: beta
+    np.testing.assert_allclose(layer.get_weights()[2], 0.5 * x.reshape(-1), rtol=1e-6)
+    np.testing.assert_allclose(layer.get_weights()[3], [0.5] * 3, rtol=1e-6)
+    empty = layer(np.zeros((0,) + shape[1:], "float32"), training=True)
+    assert tuple(empty.shape) == (0,) + shape[1:]
+    np.testing.assert_allclose(layer.get_weights()[3], [0.5] * 3, rtol=1e-6)
