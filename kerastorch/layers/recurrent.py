@@ -130,7 +130,7 @@ _TORCH_KERNELS = {"gru": torch.gru, "rnn_tanh": torch.rnn_tanh, "rnn_relu": torc
 
 def _torch_kernel(mode, x, states, params, has_biases, train):
     """Runs one fused layer on a batch-major sequence; returns (outputs, final states)."""
-    hx = [s.unsqueeze(0) for s in states]
+    hx = [s.unsqueeze(0).contiguous() for s in states]
     if mode == "lstm":
         outputs, h, c = torch.lstm(x, (hx[0], hx[1]), params, has_biases, 1, 0.0, train, False, True)
         return outputs, [h[0], c[0]]
@@ -156,31 +156,42 @@ def _torch_kernel_packed(mode, packed, states, params, has_biases, train, total_
     return sequence, finals
 
 
-def run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, return_sequences):
+def run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, return_sequences, need_states=True):
     """Fused-kernel sequence with Keras mask semantics; returns (sequence or None, last output, states).
 
     Masked timesteps are skipped (state kept, previous output repeated, or zeros with
-    `zero_output_for_mask`): the valid steps of each sample are moved to the front, run as a
-    packed sequence, and the outputs are scattered back to their timesteps.
+    `zero_output_for_mask`): the valid steps of each sample are moved to the front, the kernel
+    runs over them, and the outputs are scattered back to their timesteps. The final output
+    state is the output at the last valid step; an LSTM's cell state is not an output, so when
+    the final states are needed (`need_states`) LSTMs run the compacted steps as a packed
+    sequence. Without `need_states` only the first (output) state is computed; the other
+    states are returned as given.
     """
     train = torch.is_grad_enabled()
     timesteps = x.shape[1]
+    packed_run = mode == "lstm" and need_states
     if mask is not None:
         mask = mask.to(device=x.device, dtype=torch.bool)
         lengths = mask.sum(1)
-        lengths_cpu = lengths.cpu()
-        if bool((lengths_cpu == timesteps).all()):
-            mask = None
+        if packed_run:
+            lengths_cpu = lengths.cpu()
+            if bool((lengths_cpu == timesteps).all()):
+                mask = None
     if mask is None:
         sequence, finals = _torch_kernel(mode, x, states, params, has_biases, train)
         return sequence, sequence[:, -1], finals
     order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
     compact = x.gather(1, order.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
-    packed = torch_rnn_utils.pack_padded_sequence(
-        compact, lengths_cpu.clamp(min=1), batch_first=True, enforce_sorted=False
-    )
-    compact_out, finals = _torch_kernel_packed(mode, packed, states, params, has_biases, train, timesteps)
     has_steps = (lengths > 0).unsqueeze(-1)
+    if packed_run:
+        packed = torch_rnn_utils.pack_padded_sequence(
+            compact, lengths_cpu.clamp(min=1), batch_first=True, enforce_sorted=False
+        )
+        compact_out, finals = _torch_kernel_packed(mode, packed, states, params, has_biases, train, timesteps)
+    else:
+        compact_out, _ = _torch_kernel(mode, compact, states, params, has_biases, train)
+        last_valid = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, compact_out.shape[-1])
+        finals = [compact_out.gather(1, last_valid)[:, 0]] + list(states[1:])
     # A sample whose every step is masked keeps its initial state.
     finals = [torch.where(has_steps, final, initial) for final, initial in zip(finals, states)]
     if return_sequences or zero_output_for_mask:
@@ -324,14 +335,19 @@ class RNN(layer_module.Layer):
 
     @states.setter
     def states(self, value):
-        self._states = None if value is None else list(value)
+        value = None if value is None else list(value)
+        self._states = None if value is None or all(v is None for v in value) else value
 
     def get_initial_state(self, inputs):
         """Zero initial states (or the cell's `get_initial_state`) for a batch of `inputs`."""
         batch_size = inputs.shape[0]
         make = getattr(self.cell, "get_initial_state", None)
         if make is not None:
-            states = make(inputs=None, batch_size=batch_size, dtype=inputs.dtype)
+            try:
+                states = make(inputs=None, batch_size=batch_size, dtype=inputs.dtype)
+            except TypeError:
+                # Cells written for Keras 3 take only the batch size.
+                states = make(batch_size)
         else:
             states = [torch.zeros((batch_size,) + shape, dtype=inputs.dtype) for shape in self._state_shapes()]
         states = _to_list_or_none(states)
@@ -549,7 +565,15 @@ class RNN(layer_module.Layer):
                 x = x * input_masks[0].unsqueeze(1)
             params, has_biases = cell._fused_params()
             sequence, last_output, final_states = run_fused(
-                mode, x, states, params, has_biases, mask, self.zero_output_for_mask, self.return_sequences
+                mode,
+                x,
+                states,
+                params,
+                has_biases,
+                mask,
+                self.zero_output_for_mask,
+                self.return_sequences,
+                need_states=self.return_state or self.stateful,
             )
         else:
             step = self._make_step(x, states, training, constants)
