@@ -516,37 +516,38 @@ class _ConvTranspose(_Conv):
         base_layer.Layer.build(self, input_shape)
 
     def _transpose_args(self, spatial_shape):
-        """(torch padding, torch output_padding, crop) reproducing TensorFlow's conv backprop."""
+        """How torch reproduces TensorFlow's transposed convolution for inputs of `spatial_shape`.
+
+        Returns `(padding, output_padding, out_lengths, crop)`. torch pads both ends equally, so
+        where TensorFlow's odd 'same' pad goes after, torch's result is one element longer and
+        `crop` says to slice it. The extra length torch needs (`output_padding`) is always below
+        the stride because Keras requires `output_padding < strides`.
+        """
         cached = self._pad_cache.get(spatial_shape)
         if cached is not None:
             return cached
         out_lengths = self._spatial_output_shape(spatial_shape)
-        padding, output_padding, native = [], [], True
+        padding, output_padding, crop = [], [], False
         for length, out, k, s, d in zip(spatial_shape, out_lengths, self.kernel_size, self.strides, self.dilation_rate):
             dilated = (k - 1) * d + 1
             # TensorFlow pads the forward convolution whose input is the output here.
             before = max((length - 1) * s + dilated - out, 0) // 2 if self.padding == "same" else 0
             extra = out - ((length - 1) * s + dilated - 2 * before)
             padding.append(before)
-            output_padding.append(extra)
-            native = native and 0 <= extra < max(s, d)
-        result = (tuple(padding), tuple(output_padding), tuple(out_lengths), native)
+            output_padding.append(max(extra, 0))
+            crop = crop or extra < 0
+        result = (tuple(padding), tuple(output_padding), tuple(out_lengths), crop)
         self._pad_cache[spatial_shape] = result
         return result
 
     def _convolve(self, x):
-        padding, output_padding, out_lengths, native = self._transpose_args(tuple(x.shape[2:]))
-        conv = _CONV_TRANSPOSE[self.rank]
-        if native:
-            return conv(x, self.kernel, self.bias, self.strides, padding, output_padding, 1, self.dilation_rate)
-        # Rare shapes torch cannot express: compute the full result, then crop / zero-extend.
-        full = conv(x, self.kernel, None, self.strides, 0, 0, 1, self.dilation_rate)
-        pads = []
-        for before, length, available in zip(padding, out_lengths, full.shape[2:]):
-            pads.append((-before, before + length - available))
-        out = F.pad(full, conv_utils.torch_pad_list(pads))
-        if self.bias is not None:
-            out = out + self.bias.reshape((1, -1) + (1,) * self.rank)
+        padding, output_padding, out_lengths, crop = self._transpose_args(tuple(x.shape[2:]))
+        out = _CONV_TRANSPOSE[self.rank](
+            x, self.kernel, self.bias, self.strides, padding, output_padding, 1, self.dilation_rate
+        )
+        if crop:
+            for axis, length in enumerate(out_lengths):
+                out = out.narrow(axis + 2, 0, length)
         return out
 
     def get_config(self):
