@@ -149,3 +149,22 @@ def test_config_round_trip():
     assert clone.get_config() == config
     keras3 = dict(config, lora_rank=None, sparse=False)
     assert Embedding.from_config(keras3).input_dim == 7
+
+
+def test_layer_test():
+    from kerastorch.utils.test_utils import layer_test
+
+    output = layer_test(
+        Embedding,
+        kwargs=dict(input_dim=10, output_dim=3, mask_zero=True, input_length=4),
+        input_data=np.array([[1, 0, 2, 3], [9, 8, 0, 0]]),
+        expected_output_dtype="float32",
+    )
+    assert output.shape == (2, 4, 3)
+    assert layer_test(
+        Embedding,
+        kwargs=dict(input_dim=10, output_dim=2),
+        input_shape=(2, 3),
+        input_dtype="int32",
+        expected_output_dtype="float32",
+    ).shape == (2, 3, 2)

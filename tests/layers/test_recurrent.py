@@ -628,3 +628,23 @@ def test_lstm_learns_a_memory_task_with_fit():
 def test_layer_exports():
     assert layers_module.LSTM is LSTM
     assert recurrent_cells.flat_state_sizes([3, [4, 5]]) == [(3,), (4,), (5,)]
+
+
+@pytest.mark.parametrize(
+    "layer_cls, kwargs",
+    [
+        (LSTM, dict(units=3, return_sequences=True)),
+        (LSTM, dict(units=2, recurrent_activation="hard_sigmoid", go_backwards=True)),
+        (GRU, dict(units=3, reset_after=False)),
+        (GRU, dict(units=3, return_sequences=True)),
+        (SimpleRNN, dict(units=2, go_backwards=True)),
+        (RNN, dict(cell=LSTMCell(2))),
+        (RNN, dict(cell=[GRUCell(2), SimpleRNNCell(3)], return_sequences=True)),
+    ],
+)
+def test_layer_test(layer_cls, kwargs):
+    from kerastorch.utils.test_utils import layer_test
+
+    output = layer_test(layer_cls, kwargs=kwargs, input_shape=(2, 4, 3))
+    units = 3 if layer_cls is RNN and isinstance(kwargs["cell"], list) else kwargs.get("units", 2)
+    assert output.shape == ((2, 4, units) if kwargs.get("return_sequences") else (2, units))

@@ -306,3 +306,17 @@ def test_time_distributed_dense_trains_in_sequential():
     first = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=5, verbose=0)
     assert model.evaluate(x, y, verbose=0) < first
+
+
+@pytest.mark.parametrize(
+    "layer_cls, kwargs, expected_shape",
+    [
+        (TimeDistributed, dict(layer=layers_module.Dense(2)), (2, 3, 2)),
+        (Bidirectional, dict(layer=LSTM(2, return_sequences=True)), (2, 3, 4)),
+        (Bidirectional, dict(layer=GRU(2), merge_mode="mul"), (2, 2)),
+    ],
+)
+def test_layer_test(layer_cls, kwargs, expected_shape):
+    from kerastorch.utils.test_utils import layer_test
+
+    assert layer_test(layer_cls, kwargs=kwargs, input_shape=(2, 3, 4)).shape == expected_shape
