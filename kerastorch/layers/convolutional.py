@@ -126,11 +126,11 @@ class _Conv(base_layer.Layer):
         self.rank = rank
         self.filters = _positive_int(who, "filters", filters, allow_none=True)
         self.groups = _positive_int(who, "groups", groups or 1)
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
-        self.padding = conv_utils.normalize_padding(padding)
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size", owner=type(self).__name__)
+        self.strides = conv_utils.normalize_tuple(strides, rank, "strides", owner=type(self).__name__)
+        self.padding = conv_utils.normalize_padding(padding, owner=type(self).__name__)
         self.data_format = conv_utils.normalize_data_format(data_format)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
+        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate", owner=type(self).__name__)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -480,7 +480,9 @@ class _ConvTranspose(_Conv):
                 f"{type(self).__name__} expects `filters` to be a positive integer. Received: filters=None"
             )
         if output_padding is not None:
-            output_padding = conv_utils.normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
+            output_padding = conv_utils.normalize_tuple(
+                output_padding, rank, "output_padding", allow_zero=True, owner=type(self).__name__
+            )
             for stride, pad in zip(self.strides, output_padding):
                 if pad >= stride:
                     raise ValueError(
@@ -704,7 +706,7 @@ class Conv3DTranspose(_ConvTranspose):
         bias_constraint=None,
         **kwargs,
     ):
-        if conv_utils.normalize_tuple(dilation_rate, 3, "dilation_rate") != (1, 1, 1):
+        if conv_utils.normalize_tuple(dilation_rate, 3, "dilation_rate", owner=type(self).__name__) != (1, 1, 1):
             raise ValueError(
                 "Conv3DTranspose supports only dilation_rate=1 (tf.keras ignores other values). "
                 f"Received: dilation_rate={dilation_rate!r}"
@@ -1266,7 +1268,7 @@ class UpSampling2D(base_layer.Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        self.size = conv_utils.normalize_tuple(size, 2, "size")
+        self.size = conv_utils.normalize_tuple(size, 2, "size", owner=type(self).__name__)
         self.data_format = conv_utils.normalize_data_format(data_format)
         if interpolation not in self._INTERPOLATIONS:
             raise ValueError(
@@ -1329,7 +1331,7 @@ class UpSampling3D(base_layer.Layer):
 
     def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.size = conv_utils.normalize_tuple(size, 3, "size")
+        self.size = conv_utils.normalize_tuple(size, 3, "size", owner=type(self).__name__)
         self.data_format = conv_utils.normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=5)
 
@@ -1351,7 +1353,7 @@ class UpSampling3D(base_layer.Layer):
 def _pairs(value, rank, arg, layer_name):
     """int | tuple of `rank` ints | tuple of `rank` pairs -> tuple of `rank` (before, after) pairs."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = conv_utils.normalize_tuple(value, 2, arg, allow_zero=True)
+        pair = conv_utils.normalize_tuple(value, 2, arg, allow_zero=True, owner=layer_name)
         return (pair,) * rank
     if not hasattr(value, "__len__") or len(value) != rank:
         raise ValueError(
@@ -1359,7 +1361,8 @@ def _pairs(value, rank, arg, layer_name):
             f"tuples of 2 ints. Received: {arg}={value!r}"
         )
     return tuple(
-        conv_utils.normalize_tuple(entry, 2, f"{arg}[{index}]", allow_zero=True) for index, entry in enumerate(value)
+        conv_utils.normalize_tuple(entry, 2, f"{arg}[{index}]", allow_zero=True, owner=layer_name)
+        for index, entry in enumerate(value)
     )
 
 
@@ -1372,7 +1375,7 @@ class _ZeroPadding(base_layer.Layer):
         super().__init__(**kwargs)
         who = type(self).__name__
         if self._rank == 1:
-            self.padding = conv_utils.normalize_tuple(padding, 2, "padding", allow_zero=True)
+            self.padding = conv_utils.normalize_tuple(padding, 2, "padding", allow_zero=True, owner=type(self).__name__)
             self._pads = (self.padding,)
             self.data_format = "channels_last"
         else:
@@ -1469,7 +1472,9 @@ class _Cropping(base_layer.Layer):
         super().__init__(**kwargs)
         who = type(self).__name__
         if self._rank == 1:
-            self.cropping = conv_utils.normalize_tuple(cropping, 2, "cropping", allow_zero=True)
+            self.cropping = conv_utils.normalize_tuple(
+                cropping, 2, "cropping", allow_zero=True, owner=type(self).__name__
+            )
             self._crops = (self.cropping,)
             self.data_format = "channels_last"
         else:

@@ -75,14 +75,14 @@ class _LocallyConnected(base_layer.Layer):
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(f"{who} expects `filters` to be a positive integer. Received: filters={filters!r}")
         self.filters = int(filters)
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size", owner=type(self).__name__)
+        self.strides = conv_utils.normalize_tuple(strides, rank, "strides", owner=type(self).__name__)
         if implementation not in (1, 2, 3):
             raise ValueError(
                 f"{who} expects `implementation` to be 1, 2 or 3. Received: implementation={implementation!r}"
             )
         self.implementation = implementation
-        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
+        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"), owner=type(self).__name__)
         if self.padding != "valid" and implementation == 1:
             raise ValueError(
                 f"{who} supports padding='same' only with implementation=2 or 3. "

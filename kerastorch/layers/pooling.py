@@ -60,9 +60,9 @@ class _Pooling(base_layer.Layer):
         super().__init__(**kwargs)
         if strides is None:
             strides = pool_size
-        self.pool_size = conv_utils.normalize_tuple(pool_size, self._rank, "pool_size")
-        self.strides = conv_utils.normalize_tuple(strides, self._rank, "strides")
-        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
+        self.pool_size = conv_utils.normalize_tuple(pool_size, self._rank, "pool_size", owner=type(self).__name__)
+        self.strides = conv_utils.normalize_tuple(strides, self._rank, "strides", owner=type(self).__name__)
+        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"), owner=type(self).__name__)
         self.data_format = conv_utils.normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self._rank + 2)
         self._pad_cache = {}

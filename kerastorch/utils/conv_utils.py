@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-def normalize_tuple(value, n, name, allow_zero=False):
+def normalize_tuple(value, n, name, allow_zero=False, owner=None):
     """Turns an int or an iterable of `n` ints into a tuple of `n` ints, validated.
 
     Args:
@@ -29,14 +29,14 @@ def normalize_tuple(value, n, name, allow_zero=False):
         n: length of the tuple to return.
         name: argument name used in error messages (`"kernel_size"`, `"strides"`).
         allow_zero: accept zeros (values must then be >= 0 instead of > 0).
+        owner: layer class name that starts the error message.
 
     Returns:
         A tuple of `n` Python ints.
     """
     requirement = ">= 0" if allow_zero else "> 0"
-    message = (
-        f"The `{name}` argument must be an integer or a tuple of {n} integers {requirement}. Received: {name}={value!r}"
-    )
+    subject = f"{owner} expects `{name}` to be" if owner else f"The `{name}` argument must be"
+    message = f"{subject} an integer or a tuple of {n} integers {requirement}. Received: {name}={value!r}"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         values = (int(value),) * n
     else:
@@ -60,12 +60,13 @@ def normalize_tuple(value, n, name, allow_zero=False):
     return values
 
 
-def normalize_padding(value, allowed=("valid", "same", "causal")):
+def normalize_padding(value, allowed=("valid", "same", "causal"), owner=None):
     """Lower-cases and validates a padding mode.
 
     Args:
         value: `"valid"`, `"same"` or `"causal"` (any case).
         allowed: the modes the caller accepts.
+        owner: layer class name that starts the error message.
 
     Returns:
         The lower-cased mode.
@@ -73,7 +74,8 @@ def normalize_padding(value, allowed=("valid", "same", "causal")):
     padding = value.lower() if isinstance(value, str) else value
     if padding not in allowed:
         valid = ", ".join(repr(p) for p in allowed)
-        raise ValueError(f"The `padding` argument must be one of {valid}. Received: padding={value!r}")
+        subject = f"{owner} expects `padding` to be" if owner else "The `padding` argument must be"
+        raise ValueError(f"{subject} one of {valid}. Received: padding={value!r}")
     return padding
 
 

@@ -255,10 +255,10 @@ def test_causal_padding_sees_only_the_past():
     [
         (lambda: convolutional.Conv2D(0, 3), "filters=0"),
         (lambda: convolutional.Conv2D(-2, 3), "filters=-2"),
-        (lambda: convolutional.Conv2D(2, 3, padding="bogus"), "padding='bogus'"),
-        (lambda: convolutional.Conv2D(2, 0), "kernel_size=0"),
+        (lambda: convolutional.Conv2D(2, 3, padding="bogus"), "Conv2D expects `padding`.*padding='bogus'"),
+        (lambda: convolutional.Conv2D(2, 0), "Conv2D expects `kernel_size`.*kernel_size=0"),
         (lambda: convolutional.Conv2D(2, (3, 3, 3)), "kernel_size"),
-        (lambda: convolutional.Conv2D(2, 3, strides=0), "strides=0"),
+        (lambda: convolutional.Conv2D(2, 3, strides=0), "Conv2D expects `strides`.*strides=0"),
         (lambda: convolutional.Conv2D(2, 3, padding="causal"), "causal"),
         (lambda: convolutional.Conv2D(2, 3, strides=2, dilation_rate=2), "dilation_rate"),
         (lambda: convolutional.Conv2D(3, 3, groups=2), "groups=2"),
