@@ -99,6 +99,7 @@ class _Conv(base_layer.Layer):
     """
 
     _allows_causal = False
+    _filters_from_input = False  # depthwise layers derive their output channels from the input
 
     def __init__(
         self,
@@ -124,7 +125,7 @@ class _Conv(base_layer.Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = type(self).__name__
         self.rank = rank
-        self.filters = _positive_int(who, "filters", filters, allow_none=True)
+        self.filters = _positive_int(who, "filters", filters, allow_none=self._filters_from_input)
         self.groups = _positive_int(who, "groups", groups or 1)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size", owner=type(self).__name__)
         self.strides = conv_utils.normalize_tuple(strides, rank, "strides", owner=type(self).__name__)
@@ -475,10 +476,6 @@ class _ConvTranspose(_Conv):
         if groups not in (1, None):
             raise ValueError(f"{type(self).__name__} supports only groups=1. Received: groups={groups!r}")
         super().__init__(rank, filters, kernel_size, strides, padding, **kwargs)
-        if self.filters is None:
-            raise ValueError(
-                f"{type(self).__name__} expects `filters` to be a positive integer. Received: filters=None"
-            )
         if output_padding is not None:
             output_padding = conv_utils.normalize_tuple(
                 output_padding, rank, "output_padding", allow_zero=True, owner=type(self).__name__
@@ -735,6 +732,8 @@ class _DepthwiseConv(_Conv):
     Output channel `c * depth_multiplier + m` comes from input channel `c` and kernel `m`, as in
     TensorFlow.
     """
+
+    _filters_from_input = True
 
     def __init__(
         self,

@@ -255,6 +255,8 @@ def test_causal_padding_sees_only_the_past():
     [
         (lambda: convolutional.Conv2D(0, 3), "filters=0"),
         (lambda: convolutional.Conv2D(-2, 3), "filters=-2"),
+        (lambda: convolutional.Conv2D(None, 3), "filters=None"),
+        (lambda: convolutional.Conv2DTranspose(None, 3), "filters=None"),
         (lambda: convolutional.Conv2D(2, 3, padding="bogus"), "Conv2D expects `padding`.*padding='bogus'"),
         (lambda: convolutional.Conv2D(2, 0), "Conv2D expects `kernel_size`.*kernel_size=0"),
         (lambda: convolutional.Conv2D(2, (3, 3, 3)), "kernel_size"),
