@@ -96,6 +96,10 @@ class TimeDistributed(Wrapper):
         _build_sublayer(self.layer, (input_shape[0],) + input_shape[2:])
         layer_module.Layer.build(self, input_shape)
 
+    def _weight_keras_names(self):
+        # tf.keras builds the inner layer inside the wrapper's name scope: `time_distributed/kernel:0`.
+        return [f"{self.name}/{name.split('/', 1)[-1]}" for name in self.layer._weight_keras_names()]
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         self._check_rank(input_shape)

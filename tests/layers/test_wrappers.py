@@ -289,7 +289,10 @@ def test_time_distributed_config_round_trip_and_errors():
     assert isinstance(clone.layer, layers_module.Dense) and clone.name == "td"
     assert clone.get_config() == layer.get_config()
     layer(np.zeros((1, 2, 4), "float32"))
-    assert layer._weight_keras_names() == [f"td/{layer.layer.name}/kernel:0"]
+    assert layer._weight_keras_names() == ["td/kernel:0"]
+    lstm = TimeDistributed(LSTM(2), name="td_lstm")
+    lstm.build((None, 2, 3, 4))
+    assert lstm._weight_keras_names()[0] == "td_lstm/lstm_cell/kernel:0"
     with pytest.raises(ValueError, match="at least 3 dimensions"):
         TimeDistributed(layers_module.Dense(2))(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="expects input shape"):
