@@ -55,7 +55,7 @@ def _to_list_or_none(value):
     return [value]
 
 
-def standardize_args(inputs, initial_state, constants, num_constants):
+def _standardize_args(inputs, initial_state, constants, num_constants):
     """Splits `[inputs, *initial_state, *constants]` lists into the three parts, as Keras does.
 
     Args:
@@ -83,7 +83,7 @@ def standardize_args(inputs, initial_state, constants, num_constants):
     return inputs, _to_list_or_none(initial_state), _to_list_or_none(constants)
 
 
-def qualified_weight_names(layer):
+def _qualified_weight_names(layer):
     """Keras 2 weight names (`bidirectional/forward_lstm/lstm_cell/kernel:0`) of a nested layer."""
     prefixes = {}
 
@@ -156,7 +156,7 @@ def _torch_kernel_packed(mode, packed, states, params, has_biases, train, total_
     return sequence, finals
 
 
-def run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, return_sequences, need_states=True):
+def _run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, return_sequences, need_states=True):
     """Fused-kernel sequence with Keras mask semantics; returns (sequence or None, last output, states).
 
     Masked timesteps are skipped (state kept, previous output repeated, or zeros with
@@ -204,7 +204,7 @@ def run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, r
     return None, last, finals
 
 
-def run_loop(step, timesteps, states, mask, zero_output_for_mask, return_sequences):
+def _run_loop(step, timesteps, states, mask, zero_output_for_mask, return_sequences):
     """Per-timestep loop `output, new_states = step(t, states)` with Keras 2 mask semantics.
 
     Returns (stacked outputs or None, last output, final states).
@@ -324,7 +324,7 @@ class RNN(layer_module.Layer):
 
     # -- states ----------------------------------------------------------------------------
     def _state_shapes(self):
-        return recurrent_cells.flat_state_sizes(self.cell.state_size)
+        return recurrent_cells._flat_state_sizes(self.cell.state_size)
 
     @property
     def states(self):
@@ -433,7 +433,7 @@ class RNN(layer_module.Layer):
 
     # -- calling ------------------------------------------------------------------------------
     def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
-        inputs, initial_state, constants = standardize_args(inputs, initial_state, constants, self._num_constants)
+        inputs, initial_state, constants = _standardize_args(inputs, initial_state, constants, self._num_constants)
         if initial_state is None and constants is None:
             return super().__call__(inputs, **kwargs)
         extra = (initial_state or []) + (constants or [])
@@ -564,7 +564,7 @@ class RNN(layer_module.Layer):
             if input_masks is not None:
                 x = x * input_masks[0].unsqueeze(1)
             params, has_biases = cell._fused_params()
-            sequence, last_output, final_states = run_fused(
+            sequence, last_output, final_states = _run_fused(
                 mode,
                 x,
                 states,
@@ -577,7 +577,7 @@ class RNN(layer_module.Layer):
             )
         else:
             step = self._make_step(x, states, training, constants)
-            sequence, last_output, final_states = run_loop(
+            sequence, last_output, final_states = _run_loop(
                 step, timesteps, states, mask, self.zero_output_for_mask, self.return_sequences
             )
 
@@ -642,7 +642,7 @@ class RNN(layer_module.Layer):
         return output_mask
 
     def _weight_keras_names(self):
-        return qualified_weight_names(self)
+        return _qualified_weight_names(self)
 
     def _rnn_config(self):
         config = {

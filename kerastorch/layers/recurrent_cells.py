@@ -736,14 +736,14 @@ class GRUCell(_BuiltinCell):
 # ---------------------------------------------------------------------------------------------
 # Stacking
 # ---------------------------------------------------------------------------------------------
-def flat_state_sizes(state_size):
+def _flat_state_sizes(state_size):
     """Flattens a cell's `state_size` (int, list of ints, nested lists) into a list of shapes."""
     if isinstance(state_size, torch.Size):
         return [tuple(int(d) for d in state_size)]
     if isinstance(state_size, (list, tuple)):
         shapes = []
         for size in state_size:
-            shapes.extend(flat_state_sizes(size))
+            shapes.extend(_flat_state_sizes(size))
         return shapes
     return [(int(state_size),)]
 
@@ -752,7 +752,7 @@ def _output_dim(cell):
     output_size = getattr(cell, "output_size", None)
     if output_size is not None:
         return output_size
-    return flat_state_sizes(cell.state_size)[0][0]
+    return _flat_state_sizes(cell.state_size)[0][0]
 
 
 def _call_takes(fn, name):
@@ -796,7 +796,7 @@ class StackedRNNCells(layer_module.Layer):
         return _output_dim(self._all_cells[-1])
 
     def _state_counts(self):
-        return [len(flat_state_sizes(cell.state_size)) for cell in self._all_cells]
+        return [len(_flat_state_sizes(cell.state_size)) for cell in self._all_cells]
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
         """Per-cell initial states, flattened into one list."""
@@ -809,7 +809,7 @@ class StackedRNNCells(layer_module.Layer):
                 dtype_t = backend.standardize_dtype(dtype) if dtype is not None else self._torch_dtype
                 value = [
                     torch.zeros((int(batch_size),) + shape, dtype=dtype_t)
-                    for shape in flat_state_sizes(cell.state_size)
+                    for shape in _flat_state_sizes(cell.state_size)
                 ]
             states.extend(value if isinstance(value, (list, tuple)) else [value])
         return states

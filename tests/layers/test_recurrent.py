@@ -141,13 +141,13 @@ def test_initial_state_as_symbolic_inputs_in_functional_model():
 # ---------------------------------------------------------------------------------------------
 def _spy_fused(monkeypatch):
     calls = []
-    original = recurrent.run_fused
+    original = recurrent._run_fused
 
     def spy(mode, *args, **kwargs):
         calls.append(mode)
         return original(mode, *args, **kwargs)
 
-    monkeypatch.setattr(recurrent, "run_fused", spy)
+    monkeypatch.setattr(recurrent, "_run_fused", spy)
     return calls
 
 
@@ -627,7 +627,7 @@ def test_lstm_learns_a_memory_task_with_fit():
 
 def test_layer_exports():
     assert layers_module.LSTM is LSTM
-    assert recurrent_cells.flat_state_sizes([3, [4, 5]]) == [(3,), (4,), (5,)]
+    assert recurrent_cells._flat_state_sizes([3, [4, 5]]) == [(3,), (4,), (5,)]
 
 
 @pytest.mark.parametrize(
