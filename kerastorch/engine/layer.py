@@ -322,6 +322,8 @@ class Layer(torch.nn.Module):
     def __call__(self, inputs, *args, **kwargs):
         """Builds on the first input, checks the input spec, then runs `call` (or records a node)."""
         if isinstance(inputs, torch.Tensor):
+            if inputs.dtype != self._torch_dtype and inputs.is_floating_point() and self._autocast_inputs:
+                inputs = self._cast_input(inputs)
             if not self.built:
                 self._maybe_build(inputs)
             spec = self.input_spec
@@ -353,6 +355,14 @@ class Layer(torch.nn.Module):
             ]
             _CALL_LOSSES_SEEN[0] = True
         return outputs
+
+    _autocast_inputs = True
+
+    def _cast_input(self, inputs):
+        """Float inputs take the layer's dtype (tf.keras autocast), except under torch.autocast."""
+        if not self._torch_dtype.is_floating_point or torch.is_autocast_enabled(inputs.device.type):
+            return inputs
+        return inputs.to(self._torch_dtype)
 
     def _convert_inputs(self, inputs):
         dtype = self._torch_dtype if self._torch_dtype.is_floating_point else None

@@ -2,13 +2,20 @@
 
 from kerastorch.engine.keras_tensor import Input, InputLayer, TensorOp
 from kerastorch.engine.layer import InputSpec, Layer
-from kerastorch.layers.advanced_activations import (  # noqa: F401
-    LeakyReLU,
-    PReLU,
-    ELU,
-    ThresholdedReLU,
-    Softmax,
-    ReLU,
+from kerastorch.layers.core import (  # noqa: F401
+    Dense,
+    Activation,
+    ActivityRegularization,
+    Masking,
+    Dropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    Flatten,
+    Reshape,
+    Permute,
+    RepeatVector,
+    Lambda,
 )
 from kerastorch.layers.convolutional import (  # noqa: F401
     Conv1D,
@@ -41,51 +48,6 @@ from kerastorch.layers.convolutional import (  # noqa: F401
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
-from kerastorch.layers.core import (  # noqa: F401
-    Dense,
-    Activation,
-    ActivityRegularization,
-    Masking,
-    Dropout,
-    SpatialDropout1D,
-    SpatialDropout2D,
-    SpatialDropout3D,
-    Flatten,
-    Reshape,
-    Permute,
-    RepeatVector,
-    Lambda,
-)
-from kerastorch.layers.embeddings import (  # noqa: F401
-    Embedding,
-)
-from kerastorch.layers.merge import (  # noqa: F401
-    Add,
-    Subtract,
-    Multiply,
-    Average,
-    Maximum,
-    Minimum,
-    Concatenate,
-    Dot,
-    add,
-    subtract,
-    multiply,
-    average,
-    maximum,
-    minimum,
-    concatenate,
-    dot,
-)
-from kerastorch.layers.noise import (  # noqa: F401
-    GaussianNoise,
-    GaussianDropout,
-    AlphaDropout,
-)
-from kerastorch.layers.normalization import (  # noqa: F401
-    BatchNormalization,
-    LayerNormalization,
-)
 from kerastorch.layers.pooling import (  # noqa: F401
     MaxPooling1D,
     MaxPooling2D,
@@ -112,11 +74,9 @@ from kerastorch.layers.pooling import (  # noqa: F401
     GlobalAvgPool2D,
     GlobalAvgPool3D,
 )
-from kerastorch.layers.recurrent import (  # noqa: F401
-    RNN,
-    SimpleRNN,
-    LSTM,
-    GRU,
+from kerastorch.layers.local import (  # noqa: F401
+    LocallyConnected1D,
+    LocallyConnected2D,
 )
 from kerastorch.layers.recurrent_cells import (  # noqa: F401
     DropoutRNNCellMixin,
@@ -125,13 +85,64 @@ from kerastorch.layers.recurrent_cells import (  # noqa: F401
     GRUCell,
     StackedRNNCells,
 )
+from kerastorch.layers.recurrent import (  # noqa: F401
+    RNN,
+    SimpleRNN,
+    LSTM,
+    GRU,
+)
+from kerastorch.layers.normalization import (  # noqa: F401
+    BatchNormalization,
+    LayerNormalization,
+)
+from kerastorch.layers.embeddings import (  # noqa: F401
+    Embedding,
+)
+from kerastorch.layers.merge import (  # noqa: F401
+    Add,
+    Subtract,
+    Multiply,
+    Average,
+    Maximum,
+    Minimum,
+    Concatenate,
+    Dot,
+    add,
+    subtract,
+    multiply,
+    average,
+    maximum,
+    minimum,
+    concatenate,
+    dot,
+)
 from kerastorch.layers.wrappers import (  # noqa: F401
     Wrapper,
     TimeDistributed,
     Bidirectional,
 )
+from kerastorch.layers.advanced_activations import (  # noqa: F401
+    LeakyReLU,
+    PReLU,
+    ELU,
+    ThresholdedReLU,
+    Softmax,
+    ReLU,
+)
+from kerastorch.layers.noise import (  # noqa: F401
+    GaussianNoise,
+    GaussianDropout,
+    AlphaDropout,
+)
 from kerastorch.saving.serialization import deserialize_layer as deserialize
 from kerastorch.saving.serialization import serialize_layer as serialize
+
+# Keras aliases (Convolution2D, MaxPool2D, ...) are found by name when configs are deserialized.
+from kerastorch.engine import layer as _layer_module  # noqa: E402
+
+for _name, _value in list(globals().items()):
+    if isinstance(_value, type) and issubclass(_value, Layer) and not _name.startswith("_"):
+        _layer_module.LAYER_REGISTRY.setdefault(_name, _value)
 
 __all__ = [
     "Input",
@@ -139,12 +150,19 @@ __all__ = [
     "TensorOp",
     "InputSpec",
     "Layer",
-    "LeakyReLU",
-    "PReLU",
-    "ELU",
-    "ThresholdedReLU",
-    "Softmax",
-    "ReLU",
+    "Dense",
+    "Activation",
+    "ActivityRegularization",
+    "Masking",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "Flatten",
+    "Reshape",
+    "Permute",
+    "RepeatVector",
+    "Lambda",
     "Conv1D",
     "Conv2D",
     "Conv3D",
@@ -174,41 +192,6 @@ __all__ = [
     "Deconvolution3D",
     "SeparableConvolution1D",
     "SeparableConvolution2D",
-    "Dense",
-    "Activation",
-    "ActivityRegularization",
-    "Masking",
-    "Dropout",
-    "SpatialDropout1D",
-    "SpatialDropout2D",
-    "SpatialDropout3D",
-    "Flatten",
-    "Reshape",
-    "Permute",
-    "RepeatVector",
-    "Lambda",
-    "Embedding",
-    "Add",
-    "Subtract",
-    "Multiply",
-    "Average",
-    "Maximum",
-    "Minimum",
-    "Concatenate",
-    "Dot",
-    "add",
-    "subtract",
-    "multiply",
-    "average",
-    "maximum",
-    "minimum",
-    "concatenate",
-    "dot",
-    "GaussianNoise",
-    "GaussianDropout",
-    "AlphaDropout",
-    "BatchNormalization",
-    "LayerNormalization",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
@@ -233,18 +216,48 @@ __all__ = [
     "GlobalAvgPool1D",
     "GlobalAvgPool2D",
     "GlobalAvgPool3D",
-    "RNN",
-    "SimpleRNN",
-    "LSTM",
-    "GRU",
+    "LocallyConnected1D",
+    "LocallyConnected2D",
     "DropoutRNNCellMixin",
     "SimpleRNNCell",
     "LSTMCell",
     "GRUCell",
     "StackedRNNCells",
+    "RNN",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Embedding",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "Dot",
+    "add",
+    "subtract",
+    "multiply",
+    "average",
+    "maximum",
+    "minimum",
+    "concatenate",
+    "dot",
     "Wrapper",
     "TimeDistributed",
     "Bidirectional",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "ThresholdedReLU",
+    "Softmax",
+    "ReLU",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
     "deserialize",
     "serialize",
 ]
