@@ -434,7 +434,9 @@ class Layer(torch.nn.Module):
             layout: None (Keras layout), a permutation tuple, or an object with
                 `to_torch`/`to_keras` for layers that keep a torch layout.
         """
-        from kerastorch import constraints, initializers, regularizers
+        from kerastorch import constraints
+        from kerastorch import initializers
+        from kerastorch import regularizers
 
         legacy_positional = isinstance(name, (tuple, list)) and (shape is None or isinstance(shape, str))
         if legacy_positional:

@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import layers, optimizers
-from kerastorch.layers import Dense, Input
-from kerastorch.models import Model, Sequential
+from kerastorch import layers
+from kerastorch import optimizers
+from kerastorch.layers import Dense
+from kerastorch.layers import Input
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 
 
 def test_seed_001_single_input_model_trains():

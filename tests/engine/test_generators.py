@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from kerastorch import callbacks
-from kerastorch.layers import Dense, Input
-from kerastorch.models import Model, Sequential
+from kerastorch.layers import Dense
+from kerastorch.layers import Input
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 from kerastorch.utils import Sequence
 
 RNG = np.random.RandomState(0)

@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend, optimizers, regularizers
-from kerastorch.engine.layer import InputSpec, Layer
+from kerastorch import backend
+from kerastorch import optimizers
+from kerastorch import regularizers
+from kerastorch.engine.layer import InputSpec
+from kerastorch.engine.layer import Layer
 from kerastorch.layers import Dense
 from kerastorch.models import Sequential
 

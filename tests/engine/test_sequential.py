@@ -5,8 +5,11 @@ import pytest
 import torch
 
 from kerastorch import layers
-from kerastorch.layers import Dense, Dropout, Input
-from kerastorch.models import Model, Sequential
+from kerastorch.layers import Dense
+from kerastorch.layers import Dropout
+from kerastorch.layers import Input
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 
 
 def test_weights_exist_as_layers_are_added_when_input_shape_is_known():

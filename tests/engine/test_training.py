@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import callbacks, optimizers
+from kerastorch import callbacks
+from kerastorch import optimizers
 from kerastorch.layers import Dense
 from kerastorch.models import Sequential
 
