@@ -5,7 +5,9 @@ import operator
 import torch
 import torch.nn.functional as F
 
-from kerastorch import constraints, initializers, regularizers
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
 from kerastorch.engine import layer as layer_module
 
 __all__ = ["Embedding"]

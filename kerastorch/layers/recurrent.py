@@ -17,13 +17,11 @@ from kerastorch import regularizers
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
 from kerastorch.layers import recurrent_cells
-from kerastorch.layers.recurrent_cells import (
-    DropoutRNNCellMixin,
-    GRUCell,
-    LSTMCell,
-    SimpleRNNCell,
-    StackedRNNCells,
-)
+from kerastorch.layers.recurrent_cells import DropoutRNNCellMixin
+from kerastorch.layers.recurrent_cells import GRUCell
+from kerastorch.layers.recurrent_cells import LSTMCell
+from kerastorch.layers.recurrent_cells import SimpleRNNCell
+from kerastorch.layers.recurrent_cells import StackedRNNCells
 
 __all__ = [
     "RNN",
@@ -45,13 +43,14 @@ warnings.filterwarnings("ignore", message="RNN module weights are not part of si
 # Helpers
 # ---------------------------------------------------------------------------------------------
 def _to_list_or_none(value):
+    """Flat list of tensors, or None for None and empty lists."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
         flat = []
         for item in value:
             flat.extend(_to_list_or_none(item) or [])
-        return flat
+        return flat or None
     return [value]
 
 
@@ -350,7 +349,7 @@ class RNN(layer_module.Layer):
                 states = make(batch_size)
         else:
             states = [torch.zeros((batch_size,) + shape, dtype=inputs.dtype) for shape in self._state_shapes()]
-        states = _to_list_or_none(states)
+        states = _to_list_or_none(states) or []
         return [torch.as_tensor(s).to(device=inputs.device, dtype=inputs.dtype) for s in states]
 
     def reset_states(self, states=None):
@@ -377,7 +376,7 @@ class RNN(layer_module.Layer):
                 torch.zeros((batch_size,) + shape, dtype=self._torch_dtype, device=device) for shape in shapes
             ]
             return
-        values = _to_list_or_none(states)
+        values = _to_list_or_none(states) or []
         if len(values) != len(shapes):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects {len(shapes)} states, but it received "
@@ -457,13 +456,8 @@ class RNN(layer_module.Layer):
 
     def _split_inputs(self, inputs, initial_state, constants):
         if isinstance(inputs, (list, tuple)):
-            items = list(inputs)
-            if self._num_constants:
-                constants = items[-self._num_constants :]
-                items = items[: -self._num_constants]
-            if len(items) > 1:
-                initial_state = items[1:]
-            inputs = items[0]
+            # `[inputs] + initial_state + constants`, as a functional node records them.
+            return _standardize_args(inputs, None, None, self._num_constants)
         return inputs, _to_list_or_none(initial_state), _to_list_or_none(constants)
 
     def _prepare_states(self, x, initial_state):

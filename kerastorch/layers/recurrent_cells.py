@@ -9,7 +9,11 @@ order) so that the `RNN` layers can hand them straight to torch's fused LSTM/GRU
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations, backend, constraints, initializers, regularizers
+from kerastorch import activations
+from kerastorch import backend
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
 from kerastorch.engine import layer as layer_module
 
 

@@ -10,7 +10,8 @@ from kerastorch import layers as layers_module
 from kerastorch import regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.layers.embeddings import Embedding
-from kerastorch.models import Model, Sequential
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 from kerastorch.saving import serialization
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "embedding_references.npz")

@@ -6,14 +6,25 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend, optimizers, regularizers
+from kerastorch import backend
 from kerastorch import layers as layers_module
+from kerastorch import optimizers
+from kerastorch import regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.engine.layer import Layer
-from kerastorch.layers import embeddings, recurrent, recurrent_cells
-from kerastorch.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
-from kerastorch.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
-from kerastorch.models import Model, Sequential
+from kerastorch.layers import embeddings
+from kerastorch.layers import recurrent
+from kerastorch.layers import recurrent_cells
+from kerastorch.layers.recurrent import GRU
+from kerastorch.layers.recurrent import LSTM
+from kerastorch.layers.recurrent import RNN
+from kerastorch.layers.recurrent import SimpleRNN
+from kerastorch.layers.recurrent_cells import GRUCell
+from kerastorch.layers.recurrent_cells import LSTMCell
+from kerastorch.layers.recurrent_cells import SimpleRNNCell
+from kerastorch.layers.recurrent_cells import StackedRNNCells
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 from kerastorch.saving import serialization
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "rnn_references.npz")

@@ -9,9 +9,14 @@ import torch
 from kerastorch import layers as layers_module
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.layers.embeddings import Embedding
-from kerastorch.layers.recurrent import GRU, LSTM, SimpleRNN
-from kerastorch.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
-from kerastorch.models import Model, Sequential
+from kerastorch.layers.recurrent import GRU
+from kerastorch.layers.recurrent import LSTM
+from kerastorch.layers.recurrent import SimpleRNN
+from kerastorch.layers.wrappers import Bidirectional
+from kerastorch.layers.wrappers import TimeDistributed
+from kerastorch.layers.wrappers import Wrapper
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 from kerastorch.saving import serialization
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "wrappers_references.npz")
