@@ -1,0 +1,36 @@
+"""Saving and loading: Keras 2 HDF5 files, model JSON/YAML, Keras configs of any Keras version, torch checkpoints."""
+
+from kerastorch.saving.hdf5 import load_model, load_weights, save_model, save_weights
+from kerastorch.saving.model_config import model_from_config, model_from_json, model_from_yaml, to_json, to_yaml
+from kerastorch.saving.serialization import (
+    LEGACY_CONFIG_HOOKS,
+    CustomObjectScope,
+    SafeModeScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    register_legacy_config_hook,
+    safe_mode_scope,
+    serialize_keras_object,
+)
+
+__all__ = [
+    "load_model",
+    "save_model",
+    "load_weights",
+    "save_weights",
+    "model_from_config",
+    "model_from_json",
+    "model_from_yaml",
+    "to_json",
+    "to_yaml",
+    "LEGACY_CONFIG_HOOKS",
+    "CustomObjectScope",
+    "SafeModeScope",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "register_legacy_config_hook",
+    "safe_mode_scope",
+    "serialize_keras_object",
+]
