@@ -11,8 +11,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations, backend, constraints, initializers, regularizers
-from kerastorch.engine.layer import InputSpec, Layer
+from kerastorch import activations
+from kerastorch import backend
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
+from kerastorch.engine.layer import InputSpec
+from kerastorch.engine.layer import Layer
 
 __all__ = [
     "Dense",

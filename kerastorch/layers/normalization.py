@@ -3,8 +3,11 @@
 import torch
 import torch.nn.functional as F
 
-from kerastorch import constraints, initializers, regularizers
-from kerastorch.engine.layer import InputSpec, Layer
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
+from kerastorch.engine.layer import InputSpec
+from kerastorch.engine.layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 

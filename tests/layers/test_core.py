@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend, models, regularizers
+from kerastorch import backend
+from kerastorch import models
+from kerastorch import regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.layers import core
 from kerastorch.utils.test_utils import layer_test
@@ -468,3 +470,18 @@ def test_layer_test_core(cls, kwargs, input_shape):
 def test_layer_test_dense_expected_output():
     x = np.array([[1.0, 2.0]], backend.floatx())
     layer_test(core.Dense, kwargs={"units": 1, "kernel_initializer": "ones"}, input_data=x, expected_output=[[3.0]])
+
+
+def test_layer_test_lambda_with_bytecode():
+    layer_test(core.Lambda, kwargs={"function": lambda x: x * 3.0 - 1.0}, input_shape=(3, 2))
+
+
+def test_saved_lambda_model_loads_only_with_safe_mode_false(tmp_path):
+    inputs = Input((2,))
+    model = models.Model(inputs, core.Lambda(lambda x: x + 10.0)(inputs))
+    path = str(tmp_path / "lambda.h5")
+    model.save(path)
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        models.load_model(path, compile=False)
+    loaded = models.load_model(path, compile=False, safe_mode=False)
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 2), "float32")), [[11.0, 11.0]])

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from kerastorch import models
-from kerastorch.layers import core, normalization
+from kerastorch.layers import core
+from kerastorch.layers import normalization
 from kerastorch.utils.test_utils import layer_test
 
 REFERENCES = np.load(os.path.join(os.path.dirname(__file__), "..", "data", "norm_references.npz"))

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import layers, models
+from kerastorch import layers
+from kerastorch import models
 from kerastorch.engine.layer import Layer
 from kerastorch.utils.test_utils import layer_test
 
