@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from kerastorch import backend
+from kerastorch import mixed_precision
 
 LAYER_REGISTRY = {}
 
@@ -268,7 +269,8 @@ class Layer(torch.nn.Module):
         self.name = name
         self._trainable = bool(kwargs.get("trainable", True))
         self._dtype_arg = kwargs.get("dtype")
-        self._torch_dtype = backend.standardize_dtype(self._dtype_arg)
+        self._dtype_policy = mixed_precision.policy_of(self._dtype_arg)
+        self._torch_dtype = backend.standardize_dtype(self._dtype_policy.variable_dtype)
         self.built = False
         self.supports_masking = getattr(self, "supports_masking", False)
         self.input_spec = getattr(self, "input_spec", None)
@@ -295,6 +297,8 @@ class Layer(torch.nn.Module):
                     input_shape = (input_shape,)
                 batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
         self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
+        # Keras layers called outside fit() run in inference mode; fit() switches to train().
+        self.training = False
         signature = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in signature
         self._call_takes_mask = "mask" in signature
@@ -347,7 +351,10 @@ class Layer(torch.nn.Module):
                 kwargs.pop("mask", None)
             if not self._call_takes_training and not self._call_takes_kwargs:
                 kwargs.pop("training", None)
-        outputs = torch.nn.Module.__call__(self, inputs, *args, **kwargs)
+        if mixed_precision.POLICY_CALLS[0]:
+            outputs = mixed_precision.call_under_policy(self, inputs, args, kwargs)
+        else:
+            outputs = torch.nn.Module.__call__(self, inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             # tf.keras 2 divides the activity penalty by the batch size.
             self._activity_losses = [
@@ -473,6 +480,8 @@ class Layer(torch.nn.Module):
         if attr[0].isdigit():
             attr = "w_" + attr
         base, index = attr, 1
+        if attr in self.__dict__ and self.__dict__[attr] is None:
+            del self.__dict__[attr]  # a `self.kernel = None` placeholder: the weight takes its name
         while attr in self._parameters or attr in self._modules or (attr in self.__dict__):
             index += 1
             attr = f"{base}_{index}"
@@ -722,6 +731,16 @@ class Layer(torch.nn.Module):
         return backend.dtype_name(self._torch_dtype)
 
     @property
+    def dtype_policy(self):
+        """The layer's `mixed_precision.Policy`."""
+        return self._dtype_policy
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in ('float16' under 'mixed_float16'; weights stay `dtype`)."""
+        return self._dtype_policy.compute_dtype
+
+    @property
     def stateful(self):
         return self._stateful_flag
 
@@ -738,6 +757,8 @@ class Layer(torch.nn.Module):
     def get_config(self):
         """The constructor arguments, JSON-serializable."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._dtype_policy.is_mixed:
+            config["dtype"] = mixed_precision.serialize_policy(self._dtype_policy)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None and type(self).__init__ is not Layer.__init__:
