@@ -274,8 +274,7 @@ def save_weights_to_hdf5_group(group, model):
 def _write_model(model, handle, include_optimizer):
     handle.attrs["keras_version"] = model_config.KERAS_VERSION
     handle.attrs["backend"] = model_config.BACKEND
-    architecture = {"class_name": type(model).__name__, "config": model.get_config()}
-    handle.attrs["model_config"] = json.dumps(architecture, default=model_config.json_default)
+    handle.attrs["model_config"] = json.dumps(model_config.architecture(model), default=model_config.json_default)
     save_weights_to_hdf5_group(handle.create_group("model_weights"), model)
     if not include_optimizer or getattr(model, "optimizer", None) is None:
         return

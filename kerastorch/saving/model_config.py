@@ -52,18 +52,102 @@ def json_default(obj):
     raise TypeError(f"Not JSON serializable: {obj!r} of type {type(obj).__name__}.")
 
 
+_MODULE_BY_SUFFIX = (
+    ("_initializer", "keras.initializers"),
+    ("_regularizer", "keras.regularizers"),
+    ("_constraint", "keras.constraints"),
+)
+_NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell", "cells")
+# Layer config keys left out when they hold their default: Keras 2.2 and Keras 3 reject them.
+_OMITTED_WHEN_DEFAULT = {"time_major": False}
+# Optimizer config keys left out when they hold their default, for the same reason.
+_OPTIMIZER_OMITTED_WHEN_DEFAULT = {"Nadam": {"schedule_decay": 0.004}}
+
+
+def _module_for(key, class_name):
+    """The Keras module tf.keras >= 2.13 records for a nested built-in object, or None."""
+    if not isinstance(key, str):
+        return None
+    for suffix, module in _MODULE_BY_SUFFIX:
+        if key.endswith(suffix):
+            return module
+    if key in _NESTED_LAYER_KEYS:
+        from kerastorch.engine import layer as layer_module
+
+        cls = layer_module.LAYER_REGISTRY.get(class_name)
+        if cls is not None and cls.__module__.startswith("kerastorch."):
+            return "keras.layers"
+    return None
+
+
+def _with_input_layer(config):
+    """A Sequential config that starts with its InputLayer, as tf.keras 2.x writes it."""
+    layers = config.get("layers")
+    if not isinstance(layers, list) or not layers or not isinstance(layers[0], dict):
+        return config
+    first = layers[0]
+    inner = first.get("config") if isinstance(first.get("config"), dict) else {}
+    shape = inner.get("batch_input_shape")
+    if first.get("class_name") == "InputLayer" or shape is None:
+        return config
+    dtype = inner.get("dtype") if isinstance(inner.get("dtype"), str) else "float32"
+    input_layer = {
+        "class_name": "InputLayer",
+        "config": {
+            "batch_input_shape": list(shape),
+            "dtype": dtype,
+            "sparse": False,
+            "ragged": False,
+            "name": f"{inner.get('name', 'sequential')}_input",
+        },
+    }
+    return dict(config, layers=[input_layer] + layers)
+
+
+def keras_compatible(value, key=None):
+    """A config as tf.keras >= 2.13 writes it, readable by Keras 2, tf.keras 2 and Keras 3.
+
+    Sequential configs start with their InputLayer, and nested built-in objects (initializers,
+    regularizers, constraints, wrapped layers, RNN cells) carry `module`/`registered_name`.
+    """
+    if isinstance(value, list):
+        return [keras_compatible(item, key) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result = {name: keras_compatible(item, name) for name, item in value.items()}
+    class_name = result.get("class_name")
+    if isinstance(class_name, str) and isinstance(result.get("config"), dict):
+        inner = result["config"]
+        omitted = [k for k, default in _OMITTED_WHEN_DEFAULT.items() if k in inner and inner[k] is default]
+        if omitted:
+            result["config"] = {k: v for k, v in inner.items() if k not in omitted}
+        if class_name == "Sequential":
+            result["config"] = _with_input_layer(result["config"])
+        module = _module_for(key, class_name)
+        if module is not None and "module" not in result:
+            result = {"module": module, **result, "registered_name": None}
+    return result
+
+
 def model_to_dict(model):
     """`{'class_name', 'config', 'keras_version', 'backend'}` as Keras 2's `to_json` writes it.
+
+    The config follows tf.keras 2.x (see `keras_compatible`), so that Keras 3 reads it too.
 
     Args:
         model: a Model or Sequential (or any layer).
     """
-    config = serialization.serialize_layer(model)
-    # One JSON round trip turns tuples, NumPy scalars and nested objects into plain data.
-    plain = json.loads(json.dumps(config, default=json_default))
+    plain = architecture(model)
     plain["keras_version"] = KERAS_VERSION
     plain["backend"] = BACKEND
     return plain
+
+
+def architecture(model):
+    """`{'class_name', 'config'}` of a model as plain JSON data, in the tf.keras 2.x form."""
+    config = serialization.serialize_layer(model)
+    # One JSON round trip turns tuples, NumPy scalars and nested objects into plain data.
+    return keras_compatible(json.loads(json.dumps(config, default=json_default)))
 
 
 def to_json(model, **kwargs):
@@ -273,7 +357,9 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
 # Training config
 # ---------------------------------------------------------------------------------------------
 def _serialize_nested(value, serialize):
-    if value is None or isinstance(value, (str, bool, int, float)):
+    if isinstance(value, str):
+        return serialize(value)
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, dict):
         return {key: _serialize_nested(item, serialize) for key, item in value.items()}
@@ -297,18 +383,30 @@ def training_config(model):
         return None
 
     def serialize_metric(metric):
+        if isinstance(metric, str):
+            return metric
         if isinstance(metric, type):
             return metric.__name__
         return metrics.serialize(metric)
 
+    def serialize_loss(loss):
+        if isinstance(loss, str) and loss in losses.LOSS_FUNCTIONS:
+            # Full function names ('mean_squared_error' for 'mse'): Keras 3 reads only those.
+            return losses.LOSS_FUNCTIONS[loss].__name__
+        return losses.serialize(loss)
+
     config = {
-        "loss": _serialize_nested(args.get("loss"), losses.serialize),
+        "loss": _serialize_nested(args.get("loss"), serialize_loss),
         "metrics": _serialize_nested(args.get("metrics"), serialize_metric),
         "weighted_metrics": _serialize_nested(args.get("weighted_metrics"), serialize_metric),
         "loss_weights": _serialize_nested(args.get("loss_weights"), float),
         "sample_weight_mode": args.get("sample_weight_mode"),
         "optimizer_config": optimizers.serialize(model.optimizer),
     }
+    optimizer_config = config["optimizer_config"]["config"]
+    for key, default in _OPTIMIZER_OMITTED_WHEN_DEFAULT.get(config["optimizer_config"]["class_name"], {}).items():
+        if optimizer_config.get(key) == default:
+            del optimizer_config[key]
     return json.loads(json.dumps(config, default=json_default))
 
 

@@ -74,6 +74,32 @@ def _is_torch_optimizer(optimizer):
     return isinstance(optimizer, optimizers.TorchOptimizer)
 
 
+def _prime_torch_state(optimizer):
+    """Creates the state of a wrapped torch optimizer (torch creates it lazily at the first step).
+
+    Runs one step with zero gradients and a zero learning rate, which leaves the parameters
+    unchanged; the saved state then overwrites what it created.
+    """
+    wrapped = optimizer.optimizer
+    params = [p for group in wrapped.param_groups for p in group["params"]]
+    if any(wrapped.state.get(p) for p in params):
+        return
+    saved_lrs = [group["lr"] for group in wrapped.param_groups]
+    saved_grads = [p.grad for p in params]
+    try:
+        for group in wrapped.param_groups:
+            group["lr"] = torch.zeros_like(group["lr"]) if isinstance(group["lr"], torch.Tensor) else 0.0
+        for p in params:
+            p.grad = torch.zeros_like(p)
+        with torch.no_grad():
+            wrapped.step()
+    finally:
+        for group, lr in zip(wrapped.param_groups, saved_lrs):
+            group["lr"] = lr
+        for p, grad in zip(params, saved_grads):
+            p.grad = grad
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
@@ -207,6 +233,7 @@ def restore_named(optimizer, model, entries, name_map):
         return True
     try:
         if _is_torch_optimizer(optimizer):
+            _prime_torch_state(optimizer)
             _set(optimizer, [value for _, value in entries])
             return True
         layouts = _layouts(model)

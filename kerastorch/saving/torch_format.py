@@ -28,9 +28,7 @@ def _payload(model, include_optimizer):
     payload = {
         "format": _FORMAT,
         "keras_version": model_config.KERAS_VERSION,
-        "model_config": json.dumps(
-            {"class_name": type(model).__name__, "config": model.get_config()}, default=model_config.json_default
-        ),
+        "model_config": json.dumps(model_config.architecture(model), default=model_config.json_default),
         "training_config": None,
         "state_dict": _state_dict_cpu(model),
         "optimizer_weights": [],
