@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import torch
 
+from kerastorch import distribute
 from kerastorch.callbacks import base
 from kerastorch.utils import generic_utils
 
@@ -264,6 +265,8 @@ class CSVLogger(base.Callback):
         self.csv_file = None
 
     def on_train_begin(self, logs=None):
+        if not distribute.is_chief():
+            return  # data-parallel training: only rank 0 writes the log
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, "r", newline="") as existing:
@@ -277,6 +280,8 @@ class CSVLogger(base.Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.csv_file is None and not distribute.is_chief():
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs.keys())

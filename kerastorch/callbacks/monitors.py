@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from kerastorch import backend
+from kerastorch import distribute
 from kerastorch.callbacks import base
 
 __all__ = ["EarlyStopping", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau"]
@@ -183,6 +184,8 @@ class ModelCheckpoint(base.Callback):
         return False
 
     def _save_model(self, epoch, logs):
+        if not distribute.is_chief():
+            return  # data-parallel training: only rank 0 writes checkpoints
         logs = logs or {}
         self.epochs_since_last_save = 0
         filepath = self._get_file_path(epoch, logs)

@@ -137,6 +137,9 @@ class ArrayAdapter:
         self.steps = steps
         self._generator = None
         self._cursor = None
+        # Data-parallel runs: an object whose order(perm) makes the shuffle rank 0's and whose
+        # shard(start, stop) returns this rank's share of a global batch (None: skip it).
+        self.sharding = None
         if steps is not None:
             self.count_mode = "steps"
 
@@ -159,8 +162,16 @@ class ArrayAdapter:
 
     def _one_pass(self):
         order = self._order()
+        sharding = self.sharding
+        if sharding is not None:
+            order = sharding.order(order)
         for start in range(0, self.num_samples, self.batch_size):
             stop = min(start + self.batch_size, self.num_samples)
+            if sharding is not None:
+                share = sharding.shard(start, stop)
+                if share is None:
+                    continue
+                start, stop = share
             if order is None:
                 take = slice(start, stop)
                 yield (

@@ -5,6 +5,7 @@ import collections.abc
 import torch
 
 from kerastorch import callbacks as callbacks_module
+from kerastorch.engine import execution
 
 
 class LazyLogs(collections.abc.Mapping):
@@ -82,6 +83,7 @@ def fit_loop(
     batch_size,
 ):
     """Trains `model` on the batches of `adapter`; returns the History callback."""
+    adapter, val_adapter, verbose = execution.begin(model, adapter, val_adapter, verbose, "train")
     do_validation = val_adapter is not None
     metric_names = list(model.metrics_names)
     log_names = metric_names + (["val_" + name for name in metric_names] if do_validation else [])
@@ -123,7 +125,7 @@ def fit_loop(
                     "The training data produced no batches. Check that x is not empty and that "
                     "steps_per_epoch is positive."
                 )
-            epoch_logs = _to_floats(model._compiled.results())
+            epoch_logs = _to_floats(execution.epoch_results(model, "train"))
             if do_validation and _should_validate(epoch, validation_freq):
                 val_logs = evaluate_loop(model, val_adapter, verbose=0, callbacks=callback_list, in_fit=True)
                 epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
@@ -156,6 +158,7 @@ def evaluate_loop(model, adapter, verbose=0, callbacks=None, in_fit=False):
     if in_fit:
         callback_list = callbacks
     else:
+        adapter, _, verbose = execution.begin(model, adapter, None, verbose, "test")
         params = {
             "batch_size": getattr(adapter, "batch_size", None),
             "epochs": 1,
@@ -181,7 +184,7 @@ def evaluate_loop(model, adapter, verbose=0, callbacks=None, in_fit=False):
                     if logs is model._compiled or logs is None:
                         logs = _step_logs(model, step, _batch_size_of(batch))
                     callback_list.on_test_batch_end(step, logs)
-        results = _to_floats(model._compiled.results())
+        results = _to_floats(execution.epoch_results(model, "test"))
     finally:
         if not in_fit:
             adapter.close()
@@ -192,6 +195,7 @@ def evaluate_loop(model, adapter, verbose=0, callbacks=None, in_fit=False):
 
 def predict_loop(model, adapter, verbose=0, callbacks=None):
     """Runs predict_step over the adapter; returns NumPy outputs (a list for several outputs)."""
+    adapter, _, verbose = execution.begin(model, adapter, None, verbose, "predict")
     params = {
         "batch_size": getattr(adapter, "batch_size", None),
         "epochs": 1,

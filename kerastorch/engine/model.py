@@ -4,6 +4,8 @@ import numpy as np
 import torch
 
 from kerastorch import backend
+from kerastorch import distribute
+from kerastorch import mixed_precision
 from kerastorch import optimizers as optimizers_module
 from kerastorch.engine import compile as compile_module
 from kerastorch.engine import data_adapters
@@ -274,6 +276,7 @@ class Model(layer_module.Layer):
     def _target_device(self):
         """Device for data: where the weights are once placed, else the backend's choice."""
         if not self._placed:
+            distribute.maybe_initialize()  # under torchrun: selects the CUDA device LOCAL_RANK first
             device = backend.get_device()
             if any(True for _ in self.parameters()):
                 super().to(device)
@@ -315,7 +318,7 @@ class Model(layer_module.Layer):
             kwargs.pop(key, None)
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in compile(): {', '.join(map(repr, sorted(kwargs)))}.")
-        self.optimizer = optimizers_module.get(optimizer)
+        self.optimizer = mixed_precision.maybe_wrap_optimizer(self, optimizers_module.get(optimizer))
         self._compile_args = dict(
             loss=loss,
             metrics=metrics,
@@ -400,7 +403,10 @@ class Model(layer_module.Layer):
             self._prepare_optimizer()
         optimizer = self.optimizer
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        scaled_loss = getattr(optimizer, "get_scaled_loss", None)  # LossScaleOptimizer
+        (loss if scaled_loss is None else scaled_loss(loss)).backward()
+        if distribute.is_data_parallel():
+            distribute.sync_gradients(self, x)
         optimizer.step()
         if self._constrained:
             for layer, spec in self._constrained:

@@ -1,0 +1,162 @@
+"""Data-parallel training: 2 gloo ranks under torchrun match one process on the same global batches."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import kerastorch
+from kerastorch import distribute, layers, optimizers
+from kerastorch.engine import data_adapters
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _make_model():
+    model = kerastorch.Sequential([layers.Dense(5, activation="tanh", input_shape=(4,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizers.SGD(learning_rate=0.1, momentum=0.5), "categorical_crossentropy", metrics=["acc"])
+    return model
+
+
+@pytest.fixture(scope="module")
+def ddp_run(tmp_path_factory):
+    """Runs tests/_ddp_worker.py on 2 CPU ranks once; returns the output folder."""
+    out = tmp_path_factory.mktemp("ddp")
+    rng = np.random.RandomState(0)
+    init = _make_model().get_weights()
+    arrays = {f"w{i}": rng.uniform(-0.5, 0.5, w.shape).astype("float32") for i, w in enumerate(init)}
+    arrays["x"] = rng.normal(size=(21, 4)).astype("float32")
+    arrays["y"] = np.eye(3, dtype="float32")[rng.randint(0, 3, 21)]
+    arrays["xv"] = rng.normal(size=(9, 4)).astype("float32")
+    arrays["yv"] = np.eye(3, dtype="float32")[rng.randint(0, 3, 9)]
+    np.savez(out / "data.npz", **arrays)
+    env = dict(os.environ)
+    env.pop("KERASTORCH_DEVICE", None)
+    env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
+    env["OMP_NUM_THREADS"] = "1"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
+        f"--master_port={_free_port()}", os.path.join(HERE, "_ddp_worker.py"), str(out),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        logs = "".join((out / f"stdout_{r}.txt").read_text() for r in (0, 1) if (out / f"stdout_{r}.txt").exists())
+        pytest.fail(f"torchrun failed ({done.returncode}):\n{done.stderr[-4000:]}\n{logs[-2000:]}")
+    return out, arrays
+
+
+def _single_process(arrays):
+    model = _make_model()
+    model.set_weights([arrays[f"w{i}"] for i in range(4)])
+    history = model.fit(
+        arrays["x"], arrays["y"], batch_size=8, epochs=3, shuffle=False,
+        validation_data=(arrays["xv"], arrays["yv"]), verbose=0,
+    )
+    evaluation = model.evaluate(arrays["xv"], arrays["yv"], batch_size=4, verbose=0, return_dict=True)
+    return model, history.history, evaluation
+
+
+def test_two_ranks_match_one_process_on_the_global_batches(ddp_run):
+    out, arrays = ddp_run
+    model, history, evaluation = _single_process(arrays)
+    expected = model.get_weights()
+    for rank in (0, 1):
+        result = np.load(out / f"result_{rank}.npz")
+        for index, weight in enumerate(expected):
+            np.testing.assert_allclose(result[f"arr_{index}"], weight, atol=1e-6, rtol=0)
+        report = json.loads((out / f"result_{rank}.json").read_text())
+        assert report["world_size"] == 2
+        assert report["chief"] == (rank == 0)
+        # Each rank trained on its share of the global batches of 8, 8 and 5 samples.
+        assert report["sizes"] == ([4, 4, 3] if rank == 0 else [4, 4, 2]) * 3
+        # Epoch logs and validation are summed over the ranks: callbacks see the global values.
+        for key, values in history.items():
+            np.testing.assert_allclose(report["history"][key], values, atol=1e-6, err_msg=key)
+        for key, value in evaluation.items():
+            np.testing.assert_allclose(report["evaluation"][key], value, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(result["predictions"], model.predict(arrays["xv"]), atol=1e-6)
+
+
+def test_only_the_chief_prints_and_writes(ddp_run):
+    out, _ = ddp_run
+    assert (out / "stdout_1.txt").read_text() == ""
+    assert "Epoch 1/3" in (out / "stdout_0.txt").read_text()
+    assert sorted(p.name for p in out.glob("ckpt_*")) == [f"ckpt_rank0_{e}.npz" for e in (1, 2, 3)]
+    assert (out / "log_rank0.csv").exists() and not (out / "log_rank1.csv").exists()
+    rows = (out / "log_rank0.csv").read_text().strip().splitlines()
+    assert rows[0].split(",")[:2] == ["epoch", "acc"] and len(rows) == 4
+
+
+def test_sequence_batches_are_disjoint_across_ranks(ddp_run):
+    out, arrays = ddp_run
+    seen = [json.loads((out / f"result_{rank}.json").read_text())["seen"] for rank in (0, 1)]
+    assert seen == [[0, 2, 4], [1, 3, 5]]
+    # One global step = the two ranks' Sequence batches: contiguous 6-sample batches in one process.
+    model = _make_model()
+    model.set_weights([arrays[f"w{i}"] for i in range(4)])
+    model.fit(arrays["x"][:18], arrays["y"][:18], batch_size=6, epochs=1, shuffle=False, verbose=0)
+    expected = np.concatenate([w.reshape(-1) for w in model.get_weights()])
+    for rank in (0, 1):
+        np.testing.assert_allclose(np.load(out / f"result_{rank}.npz")["seq_weights"], expected, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Single-process pieces
+# ---------------------------------------------------------------------------------------------
+def test_not_distributed_by_default(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert distribute.is_initialized() is False
+    assert distribute.is_chief() and distribute.rank() == 0 and distribute.world_size() == 1
+    distribute.barrier()  # no-op
+
+
+def test_initialize_explains_missing_environment(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValueError, match="torchrun --nproc_per_node"):
+        distribute.initialize()
+
+
+def test_share_bounds_split_like_array_split():
+    for size in (1, 5, 8, 9):
+        for world in (2, 3):
+            shares = [distribute.share_bounds(10, 10 + size, r, world) for r in range(world)]
+            expected = np.array_split(np.arange(10, 10 + size), world)
+            assert [list(range(a, b)) for a, b in shares] == [list(e) for e in expected]
+
+
+def test_array_sharding_gives_contiguous_shares_and_a_stand_in():
+    x = torch.arange(10, dtype=torch.float32).reshape(10, 1)
+    adapter = data_adapters.ArrayAdapter([x], [x], None, batch_size=4)
+    adapter.sharding = distribute.ArraySharding(2, 3, training=True)
+    batches = [b[0][0][:, 0].tolist() for b in adapter.epoch()]
+    # Global batches [0..3], [4..7], [8, 9] split 2/1/1, 2/1/1, 1/1/0: rank 2 of 3 takes [3], [7],
+    # then sample 8 as a stand-in (its gradient counts with weight 0).
+    assert batches == [[3.0], [7.0], [8.0]]
+    assert distribute._STAND_IN[0] is True
+    adapter.sharding = distribute.ArraySharding(2, 3, training=False)
+    assert [b[0][0][:, 0].tolist() for b in adapter.epoch()] == [[3.0], [7.0]]
+    adapter.sharding = distribute.ArraySharding(0, 3, training=False)
+    assert [b[0][0][:, 0].tolist() for b in adapter.epoch()] == [[0.0, 1.0], [4.0, 5.0], [8.0]]
+    distribute._STAND_IN[0] = False
+
+
+def test_sequence_sharding_pads_training_epochs_and_shuffles_alike():
+    shards = [distribute.SequenceSharding(r, 2, seed=7, shuffle=True, training=True) for r in (0, 1)]
+    taken = [shard(list(range(5))) for shard in shards]
+    assert len(taken[0]) == len(taken[1]) == 3
+    assert sorted(set(taken[0]) | set(taken[1])) == [0, 1, 2, 3, 4]
+    evaluation = [distribute.SequenceSharding(r, 2, seed=7, shuffle=False, training=False) for r in (0, 1)]
+    assert [shard(list(range(5))) for shard in evaluation] == [[0, 2, 4], [1, 3]]
