@@ -24,6 +24,9 @@ class Sequential(model_module.Model):
         super().__init__(name=name, **kwargs)
         self._stack = []
         object.__setattr__(self, "_input_layer", None)
+        # (input tensors, output tensor) of a first layer that is already connected to its own
+        # inputs: the Keras 1 `Merge` of models (see `_connected_start`).
+        self._start = None
         if layers is not None:
             if not isinstance(layers, (list, tuple)):
                 layers = [layers]
@@ -74,7 +77,8 @@ class Sequential(model_module.Model):
         self._stack.append(layer)
         self._track_layer(layer)
         if self._input_layer is None and len(self._stack) == 1:
-            batch_shape = _first_layer_input_shape(layer)
+            self._start = _connected_start(layer)
+            batch_shape = None if self._start is not None else _first_layer_input_shape(layer)
             if batch_shape is not None:
                 dtype = layer._dtype_arg or backend.floatx()
                 if isinstance(dtype, torch.dtype):
@@ -82,7 +86,7 @@ class Sequential(model_module.Model):
                 self._input_layer = kt.InputLayer(
                     batch_input_shape=batch_shape, dtype=_input_dtype_for(layer, dtype), name=f"{layer.name}_input"
                 )
-        if self._input_layer is not None:
+        if self._input_layer is not None or self._start is not None:
             self._rebuild_graph()
         else:
             self._graph = None
@@ -96,7 +100,10 @@ class Sequential(model_module.Model):
         for key, module in list(self._modules.items()):
             if module is layer:
                 del self._modules[key]
-        if self._stack and self._input_layer is not None:
+        if not self._stack and self._start is not None:
+            self._start = None
+            self._modules.clear()
+        if self._stack and (self._input_layer is not None or self._start is not None):
             self._rebuild_graph()
         else:
             self._graph = None
@@ -108,30 +115,41 @@ class Sequential(model_module.Model):
         if not self._stack:
             self._graph = None
             return
-        tensor = self._input_layer._inbound_nodes[0].output_tensors[0]
-        for layer in self._stack:
+        if self._start is not None:
+            inputs, tensor = self._start
+            layers = self._stack[1:]
+        else:
+            inputs = [self._input_layer._inbound_nodes[0].output_tensors[0]]
+            tensor, layers = inputs[0], self._stack
+        for layer in layers:
             tensor = layer(tensor)
             if isinstance(tensor, (list, tuple)):
                 raise TypeError(
                     "All layers in a Sequential model should have a single output tensor. For multi-output "
                     f"layers, use the functional API. Layer '{layer.name}' returned {len(tensor)} tensors."
                 )
-        input_tensor = self._input_layer._inbound_nodes[0].output_tensors[0]
-        self._nested_inputs = input_tensor
+        self._nested_inputs = inputs[0] if len(inputs) == 1 else list(inputs)
         self._nested_outputs = tensor
         from kerastorch.engine import graph as graph_module
 
-        self._graph = graph_module.Graph([input_tensor], [tensor])
+        self._graph = graph_module.Graph(inputs, [tensor])
         self._is_graph_network = True
         self.built = True
-        self._build_input_shape = input_tensor.shape
+        self._build_input_shape = inputs[0].shape if len(inputs) == 1 else [t.shape for t in inputs]
+        if self._start is not None:
+            # The branches' layers are this model's layers too: track them in graph order so that
+            # their weights are trained and listed as in the Keras functional model.
+            self._modules.clear()
+            for layer in self._graph.layers:
+                if not isinstance(layer, kt.InputLayer):
+                    self._track_layer(layer)
         if self._compile_args is not None and self._compiled is None:
             self._make_compiled()
 
     def build(self, input_shape=None):
         """Creates the graph and the weights for `input_shape` (batch dimension included)."""
         if input_shape is None:
-            if self._input_layer is None:
+            if self._input_layer is None and self._start is None:
                 raise ValueError("You must provide an `input_shape` argument to build() a Sequential model.")
         else:
             if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
@@ -174,6 +192,8 @@ class Sequential(model_module.Model):
 
     @property
     def input_names(self):
+        if self._start is not None:
+            return [t._keras_history[0].name for t in self._start[0]]
         if self._input_layer is not None:
             return [self._input_layer.name]
         if self._stack:
@@ -239,6 +259,16 @@ class Sequential(model_module.Model):
         if proba.shape[-1] > 1:
             return proba.argmax(axis=-1)
         return (proba > 0.5).astype("int32")
+
+
+def _connected_start(layer):
+    """(inputs, output) for a first layer already connected to its inputs, else None.
+
+    A Keras 1 `Merge([model_a, model_b])` is built on its branches' outputs; a Sequential model
+    starting with it takes the branches' inputs (one array each) and continues from its output.
+    """
+    start = getattr(layer, "_sequential_start", None)
+    return start() if callable(start) else None
 
 
 def _first_layer_input_shape(layer):

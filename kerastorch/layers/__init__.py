@@ -115,6 +115,15 @@ from kerastorch.layers.recurrent_cells import StackedRNNCells  # noqa: F401
 from kerastorch.layers.wrappers import Bidirectional  # noqa: F401
 from kerastorch.layers.wrappers import TimeDistributed  # noqa: F401
 from kerastorch.layers.wrappers import Wrapper  # noqa: F401
+from kerastorch.legacy.layers import (  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+    Merge,
+    merge,
+    TimeDistributedDense,
+    MaxoutDense,
+    Highway,
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+)
 from kerastorch.saving.serialization import deserialize_layer as deserialize
 from kerastorch.saving.serialization import serialize_layer as serialize
 
@@ -238,4 +247,16 @@ __all__ = [
     "AlphaDropout",
     "deserialize",
     "serialize",
+    "Merge",
+    "merge",
+    "TimeDistributedDense",
+    "MaxoutDense",
+    "Highway",
+    "AtrousConvolution1D",
+    "AtrousConvolution2D",
 ]
+
+# Keras 1 arguments (`Dense(output_dim=...)`, `Convolution2D(32, 3, 3)`) convert with a warning.
+from kerastorch.legacy import interfaces as _legacy_interfaces  # noqa: E402
+
+_legacy_interfaces.install()
