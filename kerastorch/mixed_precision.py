@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from kerastorch import backend
+from kerastorch.optimizers import _base as optimizers_base
 
 __all__ = [
     "Policy",
@@ -240,7 +241,7 @@ def call_under_policy(layer, inputs, args, kwargs):
 # ---------------------------------------------------------------------------------------------
 # Loss scaling
 # ---------------------------------------------------------------------------------------------
-class LossScaleOptimizer:
+class LossScaleOptimizer(optimizers_base.Optimizer):
     """Dynamic loss scaling around a Keras optimizer (tf.keras.mixed_precision.LossScaleOptimizer).
 
     The training step back-propagates `get_scaled_loss(loss)`; `step()` then unscales the
@@ -250,7 +251,9 @@ class LossScaleOptimizer:
     `torch.amp.GradScaler` rule, with Keras's defaults.
 
     Args:
-        inner_optimizer: a kerastorch optimizer (or anything `optimizers.get` accepts).
+        inner_optimizer: a kerastorch optimizer (or anything `optimizers.get` accepts). The
+            wrapper is an `optimizers.Optimizer` whose hyper-parameters, state and weights are
+            the inner optimizer's.
         dynamic: adapt the scale (True) or keep `initial_scale` fixed (False).
         initial_scale: the first loss scale (default 2**15).
         dynamic_growth_steps: finite steps before the scale doubles (default 2000).
