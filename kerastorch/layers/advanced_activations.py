@@ -3,6 +3,7 @@
 import torch
 import torch.nn.functional as F
 
+from kerastorch import backend
 from kerastorch import constraints
 from kerastorch import initializers
 from kerastorch import regularizers
@@ -10,10 +11,6 @@ from kerastorch.engine.layer import InputSpec
 from kerastorch.engine.layer import Layer
 
 __all__ = ["LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU"]
-
-
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 class LeakyReLU(Layer):
@@ -130,8 +127,8 @@ class PReLU(Layer):
         config.update(
             {
                 "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": _serialize_or_none(regularizers, self.alpha_regularizer),
-                "alpha_constraint": _serialize_or_none(constraints, self.alpha_constraint),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": self.shared_axes,
             }
         )
@@ -306,20 +303,7 @@ class ReLU(Layer):
             if max_value is None:
                 return F.relu(inputs)
             return torch.clamp(inputs, 0.0, max_value)
-        if slope != 0.0 and max_value is None and threshold == 0.0:
-            return F.leaky_relu(inputs, slope)
-        negative_part = None
-        if slope != 0.0:
-            negative_part = F.relu(threshold - inputs) if threshold != 0.0 else F.relu(-inputs)
-        if threshold != 0.0:
-            x = inputs * (inputs > threshold).to(inputs.dtype)
-        else:
-            x = F.relu(inputs)
-        if max_value is not None:
-            x = torch.clamp(x, 0.0, max_value)
-        if negative_part is not None:
-            x = x - slope * negative_part
-        return x
+        return backend.relu(inputs, alpha=slope, max_value=max_value, threshold=threshold)
 
     def compute_output_shape(self, input_shape):
         return input_shape

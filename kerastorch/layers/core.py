@@ -254,11 +254,11 @@ class Dense(Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_or_none(regularizers, self.kernel_regularizer),
-                "bias_regularizer": _serialize_or_none(regularizers, self.bias_regularizer),
-                "activity_regularizer": _serialize_or_none(regularizers, self.activity_regularizer),
-                "kernel_constraint": _serialize_or_none(constraints, self.kernel_constraint),
-                "bias_constraint": _serialize_or_none(constraints, self.bias_constraint),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
             }
         )
         return config
@@ -285,10 +285,6 @@ def _is_linear(function):
         return True
     linear = getattr(activations, "linear", None)
     return function is linear or getattr(function, "__name__", None) == "linear"
-
-
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 # ---------------------------------------------------------------------------------------------

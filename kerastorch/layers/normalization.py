@@ -14,10 +14,6 @@ __all__ = ["BatchNormalization", "LayerNormalization"]
 _FUSABLE_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 
 
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
 def _check_axis_argument(layer_name, axis):
     if isinstance(axis, (list, tuple)):
         if not axis or not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
@@ -335,10 +331,10 @@ class BatchNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-                "beta_regularizer": _serialize_or_none(regularizers, self.beta_regularizer),
-                "gamma_regularizer": _serialize_or_none(regularizers, self.gamma_regularizer),
-                "beta_constraint": _serialize_or_none(constraints, self.beta_constraint),
-                "gamma_constraint": _serialize_or_none(constraints, self.gamma_constraint),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
             }
         )
         if self.fused is not None:
@@ -468,10 +464,10 @@ class LayerNormalization(Layer):
                 "scale": self.scale,
                 "beta_initializer": initializers.serialize(self.beta_initializer),
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": _serialize_or_none(regularizers, self.beta_regularizer),
-                "gamma_regularizer": _serialize_or_none(regularizers, self.gamma_regularizer),
-                "beta_constraint": _serialize_or_none(constraints, self.beta_constraint),
-                "gamma_constraint": _serialize_or_none(constraints, self.gamma_constraint),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
             }
         )
         return config
