@@ -2,6 +2,7 @@
 
 import torch
 
+from kerastorch import _families
 from kerastorch import backend
 
 __all__ = [
@@ -149,36 +150,13 @@ _ALL_OBJECTS = {
 }
 
 
-def _scoped(custom_objects):
-    """User objects visible here: global registry, open CustomObjectScopes, then `custom_objects`."""
-    from kerastorch.saving import serialization
-
-    return serialization.scoped_custom_objects(custom_objects)
-
-
-def _lookup(class_name, custom_objects):
-    custom_objects = _scoped(custom_objects)
-    if class_name in custom_objects:
-        return custom_objects[class_name]
-    if class_name in _ALL_OBJECTS:
-        return _ALL_OBJECTS[class_name]
-    raise ValueError(f"Unknown constraint {class_name!r}. Valid names: {', '.join(sorted(_ALL_OBJECTS))}.")
-
-
 def serialize(constraint):
     """Returns `{"class_name": ..., "config": ...}` (None for None; a named function gives its name).
 
     Args:
         constraint: Constraint instance.
     """
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    name = getattr(constraint, "__name__", None)
-    if name:
-        return name
-    raise ValueError(f"Cannot serialize constraint {constraint!r}: it has no get_config() and no name.")
+    return _families.serialize_object("constraint", constraint)
 
 
 def deserialize(config, custom_objects=None):
@@ -190,7 +168,7 @@ def deserialize(config, custom_objects=None):
         custom_objects: optional dict of user classes/functions by name.
     """
     if isinstance(config, str):
-        target = _lookup(config, custom_objects)
+        target = _families.lookup("constraint", config, _ALL_OBJECTS, custom_objects)
         return target() if isinstance(target, type) else target
     if isinstance(config, dict) and "class_name" not in config and "name" in config:
         arguments = {k: v for k, v in config.items() if k != "name"}
@@ -199,7 +177,7 @@ def deserialize(config, custom_objects=None):
         raise ValueError(
             f"Constraint config must be a name or a dict with 'class_name' and 'config'. Received: {config!r}"
         )
-    target = _lookup(config["class_name"], custom_objects)
+    target = _families.lookup("constraint", config["class_name"], _ALL_OBJECTS, custom_objects)
     arguments = dict(config.get("config") or {})
     if hasattr(target, "from_config"):
         return target.from_config(arguments)

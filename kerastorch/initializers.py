@@ -5,6 +5,7 @@ import math
 import numpy as np
 import torch
 
+from kerastorch import _families
 from kerastorch import backend
 
 __all__ = [
@@ -422,36 +423,13 @@ _ALL_OBJECTS.update({"zero": Zeros, "one": Ones, "normal": RandomNormal, "unifor
 _KERAS3_ONLY_KEYS = ("input_axes", "output_axes")
 
 
-def _scoped(custom_objects):
-    """User objects visible here: global registry, open CustomObjectScopes, then `custom_objects`."""
-    from kerastorch.saving import serialization
-
-    return serialization.scoped_custom_objects(custom_objects)
-
-
-def _lookup(class_name, custom_objects):
-    custom_objects = _scoped(custom_objects)
-    if class_name in custom_objects:
-        return custom_objects[class_name]
-    if class_name in _ALL_OBJECTS:
-        return _ALL_OBJECTS[class_name]
-    raise ValueError(f"Unknown initializer {class_name!r}. Valid names: {', '.join(sorted(_ALL_OBJECTS))}.")
-
-
 def serialize(initializer):
     """Returns `{"class_name": ..., "config": ...}` for an initializer (None for None).
 
     Args:
         initializer: Initializer instance (or a named function, serialized as its name).
     """
-    if initializer is None:
-        return None
-    if hasattr(initializer, "get_config"):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    name = getattr(initializer, "__name__", None)
-    if name:
-        return name
-    raise ValueError(f"Cannot serialize initializer {initializer!r}: it has no get_config() and no name.")
+    return _families.serialize_object("initializer", initializer)
 
 
 def deserialize(config, custom_objects=None):
@@ -463,13 +441,13 @@ def deserialize(config, custom_objects=None):
         custom_objects: optional dict of user classes/functions by name.
     """
     if isinstance(config, str):
-        target = _lookup(config, custom_objects)
+        target = _families.lookup("initializer", config, _ALL_OBJECTS, custom_objects)
         return target() if isinstance(target, type) else target
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             f"Initializer config must be a name or a dict with 'class_name' and 'config'. Received: {config!r}"
         )
-    target = _lookup(config["class_name"], custom_objects)
+    target = _families.lookup("initializer", config["class_name"], _ALL_OBJECTS, custom_objects)
     arguments = {k: v for k, v in dict(config.get("config") or {}).items() if k not in _KERAS3_ONLY_KEYS}
     if hasattr(target, "from_config"):
         return target.from_config(arguments)

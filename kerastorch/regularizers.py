@@ -5,6 +5,8 @@ import numbers
 
 import torch
 
+from kerastorch import _families
+
 __all__ = [
     "L1",
     "L1L2",
@@ -179,36 +181,13 @@ _ALL_OBJECTS = {
 }
 
 
-def _scoped(custom_objects):
-    """User objects visible here: global registry, open CustomObjectScopes, then `custom_objects`."""
-    from kerastorch.saving import serialization
-
-    return serialization.scoped_custom_objects(custom_objects)
-
-
-def _lookup(class_name, custom_objects):
-    custom_objects = _scoped(custom_objects)
-    if class_name in custom_objects:
-        return custom_objects[class_name]
-    if class_name in _ALL_OBJECTS:
-        return _ALL_OBJECTS[class_name]
-    raise ValueError(f"Unknown regularizer {class_name!r}. Valid names: {', '.join(sorted(_ALL_OBJECTS))}.")
-
-
 def serialize(regularizer):
     """Returns `{"class_name": ..., "config": ...}` (None for None; a named function gives its name).
 
     Args:
         regularizer: Regularizer instance.
     """
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    name = getattr(regularizer, "__name__", None)
-    if name:
-        return name
-    raise ValueError(f"Cannot serialize regularizer {regularizer!r}: it has no get_config() and no name.")
+    return _families.serialize_object("regularizer", regularizer)
 
 
 def deserialize(config, custom_objects=None):
@@ -220,9 +199,9 @@ def deserialize(config, custom_objects=None):
         custom_objects: optional dict of user classes/functions by name.
     """
     if isinstance(config, str):
-        if config == "l1_l2" and config not in _scoped(custom_objects):
+        if config == "l1_l2" and config not in _families.scoped_custom_objects(custom_objects):
             return L1L2(l1=0.01, l2=0.01)
-        target = _lookup(config, custom_objects)
+        target = _families.lookup("regularizer", config, _ALL_OBJECTS, custom_objects)
         return target() if isinstance(target, type) else target
     if isinstance(config, dict) and "class_name" not in config and "name" in config:
         arguments = {k: v for k, v in config.items() if k != "name"}
@@ -231,7 +210,7 @@ def deserialize(config, custom_objects=None):
         raise ValueError(
             f"Regularizer config must be a name or a dict with 'class_name' and 'config'. Received: {config!r}"
         )
-    target = _lookup(config["class_name"], custom_objects)
+    target = _families.lookup("regularizer", config["class_name"], _ALL_OBJECTS, custom_objects)
     arguments = dict(config.get("config") or {})
     if hasattr(target, "from_config"):
         return target.from_config(arguments)
