@@ -777,6 +777,37 @@ class Layer(torch.nn.Module):
     def __repr__(self):
         return torch.nn.Module.__repr__(self)
 
+    def _apply(self, fn, *args, **kwargs):
+        # `.half()`, `.double()`, `.to(dtype)`: the layer then computes in its weights' new dtype.
+        result = super()._apply(fn, *args, **kwargs)
+        if self._torch_dtype.is_floating_point:
+            try:
+                converted = fn(torch.empty(0, dtype=self._torch_dtype))
+            except (RuntimeError, NotImplementedError, TypeError):
+                converted = None
+            if isinstance(converted, torch.Tensor) and converted.dtype != self._torch_dtype:
+                self._torch_dtype = converted.dtype
+        return result
+
+    # torch.save / pickle of whole layers: lambdas and nested functions are stored as bytecode.
+    def __getstate__(self):
+        from kerastorch.engine import torch_interop
+
+        return torch_interop.layer_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        from kerastorch.engine import torch_interop
+
+        super().__setstate__(torch_interop.restore_state(state))
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """torch's load_state_dict; keys from another instance of the same architecture (other
+        auto-generated layer names such as `dense_3` for `dense_1`) are matched in order."""
+        from kerastorch.engine import torch_interop
+
+        state_dict = torch_interop.remap_state_dict(self, state_dict)
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
     def __hash__(self):
         return id(self)
 
