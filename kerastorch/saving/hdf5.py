@@ -388,7 +388,7 @@ def _assign_layer(layer, values, position, saved_name, skip_mismatch, name_map, 
             f"weights have {len(values)} element(s)."
         )
         if skip_mismatch:
-            warnings.warn(f"Skipping loading of weights for layer {layer.name!r}: {message}", stacklevel=4)
+            warnings.warn(f"Skipping loading of weights for layer {layer.name!r}: {message}", stacklevel=5)
             return
         raise ValueError(message)
     checked = []
@@ -400,7 +400,7 @@ def _assign_layer(layer, values, position, saved_name, skip_mismatch, name_map, 
                 f"{tuple(value.shape)}."
             )
             if skip_mismatch:
-                warnings.warn(f"Skipping loading of weight {spec.name!r} of layer {layer.name!r}: {message}", stacklevel=4)
+                warnings.warn(f"Skipping loading of weight {spec.name!r} of layer {layer.name!r}: {message}", stacklevel=5)
                 continue
             raise ValueError(message)
         checked.append((owner, spec, value))
@@ -548,8 +548,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 # ---------------------------------------------------------------------------------------------
 def compile_from_training_config(model, config, custom_objects=None):
     """Compiles `model` with a saved training config; returns True when it was compiled."""
+    from kerastorch.saving import serialization
+
     args = model_config.compile_args_from_training_config(config, model.output_names, custom_objects)
-    model.compile(**args)
+    with serialization.CustomObjectScope(custom_objects or {}):
+        model.compile(**args)
     optimizer = model.optimizer
     if not optimizer.built and model.trainable_weights:
         optimizer.build(model.trainable_weights)
@@ -582,7 +585,7 @@ def load_model_from_hdf5(handle, custom_objects=None, compile=True, safe_mode=Tr
     if training is None:
         warnings.warn(
             "No training configuration found in save file: the model was *not* compiled. Compile it manually.",
-            stacklevel=3,
+            stacklevel=4,
         )
         return model
     compile_from_training_config(model, training, custom_objects)

@@ -19,6 +19,12 @@ import numpy as np
 _USES_CORRELATION = {"tensorflow": True, "theano": False, "cntk": True, "torch": True, "jax": True}
 
 
+def is_keras1(version):
+    """Whether a file's `keras_version` ('1' when absent) means Keras 1 weight layouts."""
+    version = "" if version is None else str(version)
+    return version == "1" or version.startswith("1.")
+
+
 def _class_names(layer):
     return {klass.__name__ for klass in type(layer).__mro__}
 
@@ -207,7 +213,7 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None, 
         weights = preprocess_weights_for_loading(layer.layer, weights, original_keras_version, original_backend)
     elif _is(layer, "Model") and _model_layers(layer):
         weights = _convert_nested_model(layer, weights, original_keras_version, original_backend)
-    elif original_keras_version == "1":
+    elif is_keras1(original_keras_version):
         weights = _convert_keras1(layer, weights)
 
     if weights and _is(layer, "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose") and not _is(

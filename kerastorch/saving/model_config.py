@@ -436,6 +436,8 @@ def _clean_optimizer_config(config):
 def _deserialize_loss(config, custom_objects):
     from kerastorch import losses
 
+    if isinstance(config, str) and config in custom_objects:
+        return custom_objects[config]
     if config is None or isinstance(config, str):
         return config
     config = serialization.strip_object_metadata(config)
@@ -458,6 +460,8 @@ def _deserialize_metric(config, custom_objects, output_prefix=None):
     """A metric spec from a saved metric: names stay names; configs become Metric objects."""
     from kerastorch import metrics
 
+    if isinstance(config, str) and config in custom_objects:
+        return custom_objects[config]
     if config is None or isinstance(config, str):
         return config
     config = serialization.strip_object_metadata(config)
