@@ -157,14 +157,15 @@ def uninstall():
         del sys.modules[name]
 
 
-def run_script(path, argv=()):
+def run_script(path, argv=(), apply_config=True):
     """Runs `path` as `__main__` with the compatibility layer installed.
 
     Args:
         path: the script.
         argv: its command-line arguments (without the script name).
+        apply_config: apply keras.json first (False when the caller has set the backend already).
     """
-    install()
+    install(apply_config=apply_config)
     path = os.path.abspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such script: {path}")

@@ -26,7 +26,7 @@ def main(argv=None):
 
         layout = {"th": "channels_first", "tf": "channels_last"}.get(options.image_data_format)
         backend.set_image_data_format(layout or options.image_data_format)
-    compat.run_script(options.script, options.args)
+    compat.run_script(options.script, options.args, apply_config=False)
 
 
 if __name__ == "__main__":

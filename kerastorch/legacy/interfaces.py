@@ -255,7 +255,7 @@ def _forget_bias_init(object_name, args, kwargs):
         kwargs["unit_forget_bias"] = True
         return args, kwargs, ["forget_bias_init"]
     _warn_once(
-        (object_name, "forget_bias_init"),
+        (object_name, "forget_bias_init ignored"),
         f"The `forget_bias_init` argument of `{object_name}` no longer exists and was ignored "
         f"(received forget_bias_init={value!r}). Use `unit_forget_bias=True` to initialize the forget "
         "gate bias with ones.",
@@ -470,12 +470,12 @@ def apply_rows(rows, object_name, kwargs, bound=()):
     Returns:
         `(converted, dropped)`: the old names renamed, and `(old, value, reason)` of those dropped.
     """
-    converted, dropped = [], []
+    converted, dropped, renames = [], [], {}
     for row in rows:
         old, new = row[0], row[1]
         if old not in kwargs:
             continue
-        value = kwargs.pop(old)
+        value = kwargs[old]
         if new is None:
             dropped.append((old, value, row[2] if len(row) > 2 else ""))
             continue
@@ -486,8 +486,16 @@ def apply_rows(rows, object_name, kwargs, bound=()):
                 value = row[2].get(value, value)
             except TypeError:  # unhashable values are passed through for the layer to reject
                 pass
-        kwargs[new] = value
+        renames[old] = (new, value)
         converted.append(old)
+    dropped_names = {old for old, _, _ in dropped}
+    items = list(kwargs.items())
+    kwargs.clear()
+    for key, value in items:  # keep the caller's argument order in the rewritten call
+        if key in renames:
+            kwargs[renames[key][0]] = renames[key][1]
+        elif key not in dropped_names:
+            kwargs[key] = value
     return converted, dropped
 
 

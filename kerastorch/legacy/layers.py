@@ -49,8 +49,8 @@ def _accepts(function, name):
         return False
 
 
-def _required_positional_count(function):
-    """Number of positional parameters without defaults; None when the function takes *args."""
+def _required_positional_count(function, keywords=()):
+    """Number of positional parameters without defaults (other than `mask` and `keywords`); None with *args."""
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):
@@ -60,7 +60,7 @@ def _required_positional_count(function):
         if parameter.kind == parameter.VAR_POSITIONAL:
             return None
         if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            if parameter.default is parameter.empty and parameter.name != "mask":
+            if parameter.default is parameter.empty and parameter.name not in ("mask",) + tuple(keywords):
                 count += 1
     return count
 
@@ -294,7 +294,7 @@ class Merge(layer_module.Layer):
             kwargs = dict(self.arguments)
             if _accepts(self.mode, "mask"):
                 kwargs["mask"] = mask
-            if _required_positional_count(self.mode) == len(inputs):
+            if _required_positional_count(self.mode, kwargs) == len(inputs):
                 return self.mode(*inputs, **kwargs)
             return self.mode(inputs, **kwargs)
         if self.mode in ("sum", "ave"):
