@@ -714,7 +714,10 @@ class Layer(torch.nn.Module):
     def input(self):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer '{self.name}' is not connected, no input to return.")
-        return self._inbound_nodes[0].unpacked_inputs
+        node = self._inbound_nodes[0]
+        if not node.input_tensors:  # an InputLayer: its input is the tensor it creates
+            return node.unpacked_outputs
+        return node.unpacked_inputs
 
     @property
     def output(self):
