@@ -58,8 +58,14 @@ _MODULE_BY_SUFFIX = (
     ("_constraint", "keras.constraints"),
 )
 _NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell", "cells")
-# Layer config keys left out when they hold their default: Keras 2.2 and Keras 3 reject them.
-_OMITTED_WHEN_DEFAULT = {"time_major": False}
+# Layer config keys left out when they hold their default: Keras 2.2 (and Keras 3 for some
+# classes: transposed and depthwise convolutions have no `groups`) reject them.
+_OMITTED_WHEN_DEFAULT = {"time_major": False, "groups": 1}
+# Keys Keras's own get_config leaves out for a class (the class does not use them).
+_NOT_WRITTEN_BY_KERAS = {
+    "SeparableConv1D": ("kernel_initializer", "kernel_regularizer", "kernel_constraint"),
+    "SeparableConv2D": ("kernel_initializer", "kernel_regularizer", "kernel_constraint"),
+}
 # Optimizer config keys left out when they hold their default, for the same reason.
 _OPTIMIZER_OMITTED_WHEN_DEFAULT = {"Nadam": {"schedule_decay": 0.004}}
 
@@ -118,7 +124,8 @@ def keras_compatible(value, key=None):
     class_name = result.get("class_name")
     if isinstance(class_name, str) and isinstance(result.get("config"), dict):
         inner = result["config"]
-        omitted = [k for k, default in _OMITTED_WHEN_DEFAULT.items() if k in inner and inner[k] is default]
+        omitted = [k for k, default in _OMITTED_WHEN_DEFAULT.items() if k in inner and inner[k] == default]
+        omitted += [k for k in _NOT_WRITTEN_BY_KERAS.get(class_name, ()) if k in inner]
         if omitted:
             result["config"] = {k: v for k, v in inner.items() if k not in omitted}
         if class_name == "Sequential":
