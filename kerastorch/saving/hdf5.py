@@ -381,7 +381,7 @@ def _saved_layer(group, name):
 def _assign_layer(layer, values, position, saved_name, skip_mismatch, name_map, saved_weight_names):
     """Sets one layer's weights from saved arrays (Keras layout), checking counts and shapes."""
     entries = layer._ordered_entries()
-    who = f"Layer #{position} (named \"{layer.name}\" in the current model, \"{saved_name}\" in the file)"
+    who = f'Layer #{position} (named "{layer.name}" in the current model, "{saved_name}" in the file)'
     if len(values) != len(entries):
         message = (
             f"{who} expects {len(entries)} weight(s) ({', '.join(spec.name for _, spec in entries)}), but the saved "
@@ -400,7 +400,9 @@ def _assign_layer(layer, values, position, saved_name, skip_mismatch, name_map, 
                 f"{tuple(value.shape)}."
             )
             if skip_mismatch:
-                warnings.warn(f"Skipping loading of weight {spec.name!r} of layer {layer.name!r}: {message}", stacklevel=5)
+                warnings.warn(
+                    f"Skipping loading of weight {spec.name!r} of layer {layer.name!r}: {message}", stacklevel=5
+                )
                 continue
             raise ValueError(message)
         checked.append((owner, spec, value))
@@ -518,7 +520,9 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 
             return keras_v3.load_weights_from_zip(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
         if kind != "hdf5":
-            raise ValueError(f"{path!r} is not a weights file kerastorch can read (HDF5, .keras zip or torch checkpoint).")
+            raise ValueError(
+                f"{path!r} is not a weights file kerastorch can read (HDF5, .keras zip or torch checkpoint)."
+            )
     handle, opened = _open(filepath)
     try:
         group = _weights_group(handle)
@@ -551,6 +555,10 @@ def compile_from_training_config(model, config, custom_objects=None):
     from kerastorch.saving import serialization
 
     args = model_config.compile_args_from_training_config(config, model.output_names, custom_objects)
+    # Place the model first so that the optimizer state is created (and restored) on its device.
+    place = getattr(model, "_target_device", None)
+    if place is not None:
+        place()
     with serialization.CustomObjectScope(custom_objects or {}):
         model.compile(**args)
     optimizer = model.optimizer

@@ -140,7 +140,9 @@ def _assign(layer, arrays, skip_mismatch):
                 f"has shape {tuple(value.shape)}."
             )
             if skip_mismatch:
-                warnings.warn(f"Skipping loading of weight '{spec.name}' of layer '{layer.name}': {message}", stacklevel=4)
+                warnings.warn(
+                    f"Skipping loading of weight '{spec.name}' of layer '{layer.name}': {message}", stacklevel=4
+                )
                 continue
             raise ValueError(message)
         checked.append((owner, spec, value))

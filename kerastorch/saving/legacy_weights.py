@@ -176,9 +176,7 @@ def convert_rnn_weights(layer, weights):
         elif bias_shape == (units * 3,):
             source = "GRU(reset_after=False)"
         else:
-            raise ValueError(
-                f"GRU '{layer.name}': invalid saved bias shape {bias_shape} for {units} units."
-            )
+            raise ValueError(f"GRU '{layer.name}': invalid saved bias shape {bias_shape} for {units} units.")
         target = "GRU(reset_after=True)" if getattr(layer, "reset_after", False) else "GRU(reset_after=False)"
         if source == target:
             return weights
@@ -208,7 +206,9 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None, 
         half = len(weights) // 2
         weights = preprocess_weights_for_loading(
             layer.forward_layer, weights[:half], original_keras_version, original_backend
-        ) + preprocess_weights_for_loading(layer.backward_layer, weights[half:], original_keras_version, original_backend)
+        ) + preprocess_weights_for_loading(
+            layer.backward_layer, weights[half:], original_keras_version, original_backend
+        )
     elif _is(layer, "TimeDistributed"):
         weights = preprocess_weights_for_loading(layer.layer, weights, original_keras_version, original_backend)
     elif _is(layer, "Model") and _model_layers(layer):
@@ -216,8 +216,10 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None, 
     elif is_keras1(original_keras_version):
         weights = _convert_keras1(layer, weights)
 
-    if weights and _is(layer, "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose") and not _is(
-        layer, "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D", "DepthwiseConv1D"
+    if (
+        weights
+        and _is(layer, "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose")
+        and not _is(layer, "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D", "DepthwiseConv1D")
     ):
         expected = _first_weight_shape(layer)
         if need_convert_kernel(original_backend):

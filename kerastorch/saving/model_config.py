@@ -383,7 +383,9 @@ def training_config(model):
     Args:
         model: the model.
     """
-    from kerastorch import losses, metrics, optimizers
+    from kerastorch import losses
+    from kerastorch import metrics
+    from kerastorch import optimizers
 
     args = getattr(model, "_compile_args", None)
     if args is None or getattr(model, "optimizer", None) is None:

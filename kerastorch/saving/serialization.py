@@ -389,7 +389,9 @@ def serialize_keras_object(instance):
         instance: a layer, model, optimizer, loss, metric, initializer, regularizer, constraint,
             or a named function (None gives None).
     """
-    from kerastorch import losses, metrics, optimizers
+    from kerastorch import losses
+    from kerastorch import metrics
+    from kerastorch import optimizers
 
     if instance is None:
         return None
@@ -413,10 +415,14 @@ def serialize_keras_object(instance):
 
 def _family_lookup(class_name):
     """The deserialize function of the family that knows `class_name` (layers first), or None."""
-    from kerastorch import constraints, initializers, losses, metrics, optimizers, regularizers
-
     import kerastorch.layers  # noqa: F401
+    from kerastorch import constraints
+    from kerastorch import initializers
+    from kerastorch import losses
+    from kerastorch import metrics
     from kerastorch import models  # noqa: F401
+    from kerastorch import optimizers
+    from kerastorch import regularizers
 
     short = class_name.split(">")[-1]
     if short in layer_module.LAYER_REGISTRY or _CLASS_ALIASES.get(short) in layer_module.LAYER_REGISTRY:

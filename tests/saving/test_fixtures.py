@@ -137,9 +137,7 @@ def test_weight_files_load_into_the_architecture(filename, base):
 
 @pytest.mark.parametrize("filename", ["tfk2_functional.weights.h5", "k3_zoo.weights.h5", "tfk2_mlp_legacy_weights.h5"])
 def test_weight_files_load_by_name(filename):
-    base = {"tfk2_functional.weights.h5": "tfk2_functional", "k3_zoo.weights.h5": "k3_zoo"}.get(
-        filename, "tfk2_mlp"
-    )
+    base = {"tfk2_functional.weights.h5": "tfk2_functional", "k3_zoo.weights.h5": "k3_zoo"}.get(filename, "tfk2_mlp")
     npz = _npz(base)
     model = model_config.model_from_config(_architecture(base))
     model.load_weights(os.path.join(DATA, filename), by_name=True)

@@ -10,8 +10,10 @@ import pytest
 import torch
 
 from kerastorch import layers as L
-from kerastorch import models, optimizers
-from kerastorch.saving import hdf5, model_config
+from kerastorch import models
+from kerastorch import optimizers
+from kerastorch.saving import hdf5
+from kerastorch.saving import model_config
 
 RNG = np.random.RandomState(1234)
 
@@ -68,7 +70,9 @@ def test_conv_and_pooling_family_round_trip(tmp_path):
             L.Dense(2),
         ]
     )
-    _resume_matches(model, tmp_path / "conv.h5", _rand(8, 8, 8, 3), _rand(8, 2), dict(optimizer=optimizers.Adam(0.01), loss="mse"))
+    _resume_matches(
+        model, tmp_path / "conv.h5", _rand(8, 8, 8, 3), _rand(8, 2), dict(optimizer=optimizers.Adam(0.01), loss="mse")
+    )
 
 
 def test_conv1d_and_conv3d_round_trip(tmp_path):
@@ -79,7 +83,13 @@ def test_conv1d_and_conv3d_round_trip(tmp_path):
     model = models.Model(inputs, L.Dense(1)(h))
     _resume_matches(model, tmp_path / "c1.h5", _rand(8, 10, 3), _rand(8, 1), dict(optimizer="rmsprop", loss="mae"))
     model3 = models.Sequential([L.Conv3D(2, 2, input_shape=(4, 4, 4, 1)), L.Flatten(), L.Dense(1)])
-    _resume_matches(model3, tmp_path / "c3.h5", _rand(8, 4, 4, 4, 1), _rand(8, 1), dict(optimizer=optimizers.SGD(0.1, momentum=0.5), loss="mse"))
+    _resume_matches(
+        model3,
+        tmp_path / "c3.h5",
+        _rand(8, 4, 4, 4, 1),
+        _rand(8, 1),
+        dict(optimizer=optimizers.SGD(0.1, momentum=0.5), loss="mse"),
+    )
 
 
 def test_recurrent_family_round_trip(tmp_path):
@@ -91,7 +101,9 @@ def test_recurrent_family_round_trip(tmp_path):
             L.SimpleRNN(2),
         ]
     )
-    _resume_matches(model, tmp_path / "rnn.h5", _rand(8, 5, 3), _rand(8, 2), dict(optimizer=optimizers.RMSprop(0.01), loss="mse"))
+    _resume_matches(
+        model, tmp_path / "rnn.h5", _rand(8, 5, 3), _rand(8, 2), dict(optimizer=optimizers.RMSprop(0.01), loss="mse")
+    )
 
 
 def test_normalization_and_noise_family_round_trip(tmp_path):
@@ -107,7 +119,9 @@ def test_normalization_and_noise_family_round_trip(tmp_path):
             L.Dense(2),
         ]
     )
-    loaded = _resume_matches(model, tmp_path / "norm.h5", _rand(8, 4), _rand(8, 2), dict(optimizer=optimizers.Adagrad(0.1), loss="mse"))
+    loaded = _resume_matches(
+        model, tmp_path / "norm.h5", _rand(8, 4), _rand(8, 2), dict(optimizer=optimizers.Adagrad(0.1), loss="mse")
+    )
     moving = loaded.layers[1].get_weights()
     assert len(moving) == 4 and not np.allclose(moving[3], 1.0)  # moving variance was trained and restored
 
@@ -131,7 +145,16 @@ def test_merge_family_multi_input_multi_output_round_trip(tmp_path):
     b = L.Input((4,), name="b")
     da = L.Dense(4, name="da")(a)
     db = L.Dense(4, name="db")(b)
-    merged = L.concatenate([L.add([da, db]), L.subtract([da, db]), L.multiply([da, db]), L.average([da, db]), L.maximum([da, db]), L.minimum([da, db])])
+    merged = L.concatenate(
+        [
+            L.add([da, db]),
+            L.subtract([da, db]),
+            L.multiply([da, db]),
+            L.average([da, db]),
+            L.maximum([da, db]),
+            L.minimum([da, db]),
+        ]
+    )
     dot = L.dot([da, db], axes=1, normalize=True)
     out_reg = L.Dense(2, name="out_reg")(merged)
     out_cls = L.Dense(3, activation="softmax", name="out_cls")(L.concatenate([merged, dot]))
@@ -173,18 +196,28 @@ def test_advanced_activations_and_core_family_round_trip(tmp_path):
             L.Softmax(),
         ]
     )
-    _resume_matches(model, tmp_path / "adv.h5", _rand(8, 4), _rand(8, 3), dict(optimizer=optimizers.Adadelta(1.0), loss="kld"))
+    _resume_matches(
+        model, tmp_path / "adv.h5", _rand(8, 4), _rand(8, 3), dict(optimizer=optimizers.Adadelta(1.0), loss="kld")
+    )
 
 
 def test_nested_models_round_trip(tmp_path):
-    inner_seq = models.Sequential([L.Dense(5, activation="tanh", input_shape=(3,)), L.BatchNormalization()], name="inner_seq")
+    inner_seq = models.Sequential(
+        [L.Dense(5, activation="tanh", input_shape=(3,)), L.BatchNormalization()], name="inner_seq"
+    )
     x_in = L.Input((5,))
     inner_func = models.Model(x_in, L.Dense(4, name="inner_dense")(x_in), name="inner_func")
     inputs = L.Input((3,))
     outputs = L.Dense(2)(inner_func(inner_seq(inputs)))
     model = models.Model(inputs, outputs)
     outer = models.Sequential([model, L.Activation("sigmoid")])
-    _resume_matches(outer, tmp_path / "nested.h5", _rand(8, 3), _rand(8, 2), dict(optimizer=optimizers.Adamax(0.01), loss="binary_crossentropy"))
+    _resume_matches(
+        outer,
+        tmp_path / "nested.h5",
+        _rand(8, 3),
+        _rand(8, 2),
+        dict(optimizer=optimizers.Adamax(0.01), loss="binary_crossentropy"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -202,7 +235,19 @@ def test_nested_models_round_trip(tmp_path):
         lambda: optimizers.TorchOptimizer(torch.optim.SGD, lr=0.1, momentum=0.9),
         lambda: optimizers.TorchOptimizer(torch.optim.Adam, lr=0.01),
     ],
-    ids=["sgd", "sgd_nesterov", "rmsprop", "adagrad", "adadelta", "adam", "amsgrad", "adamax", "nadam", "torch_sgd", "torch_adam"],
+    ids=[
+        "sgd",
+        "sgd_nesterov",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "adam",
+        "amsgrad",
+        "adamax",
+        "nadam",
+        "torch_sgd",
+        "torch_adam",
+    ],
 )
 def test_every_optimizer_state_is_restored(tmp_path, optimizer):
     model = models.Sequential([L.Conv1D(3, 2, input_shape=(4, 2)), L.Flatten(), L.Dense(2)])
@@ -223,7 +268,9 @@ def test_saved_but_untrained_optimizer_loads_fresh(tmp_path):
 # File layout
 # ---------------------------------------------------------------------------------------------
 def test_file_layout_is_keras2(tmp_path):
-    model = models.Sequential([L.Conv2D(2, 3, input_shape=(5, 5, 1), name="conv"), L.Flatten(name="flat"), L.Dense(3, name="out")])
+    model = models.Sequential(
+        [L.Conv2D(2, 3, input_shape=(5, 5, 1), name="conv"), L.Flatten(name="flat"), L.Dense(3, name="out")]
+    )
     model.compile(optimizers.Adam(0.01), "mse", metrics=["mae"])
     model.fit(_rand(4, 5, 5, 1), _rand(4, 3), verbose=0)
     path = tmp_path / "layout.h5"
@@ -235,7 +282,14 @@ def test_file_layout_is_keras2(tmp_path):
         assert architecture["class_name"] == "Sequential"
         assert architecture["config"]["layers"][0]["class_name"] == "InputLayer"
         training = json.loads(handle.attrs["training_config"])
-        assert set(training) == {"loss", "metrics", "weighted_metrics", "loss_weights", "sample_weight_mode", "optimizer_config"}
+        assert set(training) == {
+            "loss",
+            "metrics",
+            "weighted_metrics",
+            "loss_weights",
+            "sample_weight_mode",
+            "optimizer_config",
+        }
         assert training["loss"] == "mean_squared_error" and training["metrics"] == ["mae"]
         assert training["optimizer_config"]["class_name"] == "Adam"
         weights = handle["model_weights"]
@@ -412,7 +466,9 @@ def test_by_name_loads_matching_layers_only(tmp_path):
     path = tmp_path / "w.h5"
     source = _pair()
     source.save_weights(path)
-    target = models.Sequential([L.Dense(4, input_shape=(3,), name="shared"), L.Dense(7, name="other"), L.Dense(2, name="head2")])
+    target = models.Sequential(
+        [L.Dense(4, input_shape=(3,), name="shared"), L.Dense(7, name="other"), L.Dense(2, name="head2")]
+    )
     untouched = target.layers[1].get_weights()
     target.load_weights(path, by_name=True)
     for mine, theirs in zip(target.layers[0].get_weights(), source.layers[0].get_weights()):
@@ -518,7 +574,9 @@ def test_custom_layer_and_loss_need_custom_objects(tmp_path):
     model = models.Sequential([L.Dense(2, input_shape=(3,)), Scale(3.0)])
     path = tmp_path / "custom.h5"
     x, y = _rand(4, 3), _rand(4, 2)
-    _resume_matches(model, path, x, y, dict(optimizer="sgd", loss=my_loss), custom_objects={"Scale": Scale, "my_loss": my_loss})
+    _resume_matches(
+        model, path, x, y, dict(optimizer="sgd", loss=my_loss), custom_objects={"Scale": Scale, "my_loss": my_loss}
+    )
     with pytest.raises(ValueError, match=r"Unknown layer: 'Scale'.*custom_objects"):
         models.load_model(path)
     with pytest.raises(ValueError, match="my_loss"):
@@ -536,7 +594,11 @@ def test_lambda_bytecode_needs_safe_mode_false(tmp_path):
     loaded = models.load_model(path, safe_mode=False, compile=False)
     x = _rand(2, 3)
     _predict_equal(loaded.predict(x), model.predict(x), atol=0)
-    np.testing.assert_allclose(loaded.predict(x), x @ model.layers[0].get_weights()[0] * 3.0 + model.layers[0].get_weights()[1] * 3.0 + 1.0, rtol=1e-5)
+    np.testing.assert_allclose(
+        loaded.predict(x),
+        x @ model.layers[0].get_weights()[0] * 3.0 + model.layers[0].get_weights()[1] * 3.0 + 1.0,
+        rtol=1e-5,
+    )
 
 
 def test_torch_checkpoint_round_trip(tmp_path):

@@ -2,14 +2,14 @@
 
 import os
 import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 
 from kerastorch import layers as L
-from kerastorch import models, optimizers
+from kerastorch import models
+from kerastorch import optimizers
 
 KERAS_PYTHON = "/tmp/kvenv/bin/python"
 
@@ -76,15 +76,32 @@ def _models():
     a, b = L.Input((4,), name="a"), L.Input((3,), name="b")
     merged = L.concatenate([L.Dense(3, name="da")(a), L.Dense(3, name="db")(b)])
     inner = models.Sequential([L.Dense(4, activation="tanh", input_shape=(6,)), L.LayerNormalization()], name="inner")
-    functional = models.Model([a, b], [L.Dense(2, name="o1")(inner(merged)), L.Dense(1, activation="sigmoid", name="o2")(L.add([merged, merged]))])
+    functional = models.Model(
+        [a, b],
+        [L.Dense(2, name="o1")(inner(merged)), L.Dense(1, activation="sigmoid", name="o2")(L.add([merged, merged]))],
+    )
     cases = {
-        "conv": (conv, _rand(rng, 4, 6, 6, 2), np.eye(2, dtype="float32")[rng.randint(0, 2, 4)], dict(optimizer=optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])),
-        "rnn": (rnn, rng.randint(0, 10, size=(4, 5)), _rand(rng, 4, 2), dict(optimizer=optimizers.Nadam(0.01), loss="mse")),
+        "conv": (
+            conv,
+            _rand(rng, 4, 6, 6, 2),
+            np.eye(2, dtype="float32")[rng.randint(0, 2, 4)],
+            dict(optimizer=optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]),
+        ),
+        "rnn": (
+            rnn,
+            rng.randint(0, 10, size=(4, 5)),
+            _rand(rng, 4, 2),
+            dict(optimizer=optimizers.Nadam(0.01), loss="mse"),
+        ),
         "functional_compiled": (
             functional,
             [_rand(rng, 4, 4), _rand(rng, 4, 3)],
             [_rand(rng, 4, 2), (rng.rand(4, 1) > 0.5).astype("float32")],
-            dict(optimizer=optimizers.Adam(0.01), loss={"o1": "mse", "o2": "binary_crossentropy"}, loss_weights={"o1": 0.5, "o2": 1.0}),
+            dict(
+                optimizer=optimizers.Adam(0.01),
+                loss={"o1": "mse", "o2": "binary_crossentropy"},
+                loss_weights={"o1": 0.5, "o2": 1.0},
+            ),
         ),
     }
     return cases
@@ -102,13 +119,17 @@ def test_keras3_loads_our_models_and_weights(tmp_path):
         for index, value in enumerate(y if isinstance(y, list) else [y]):
             data[f"{name}__y{index}"] = value
         outputs = model.predict(x)
-        expected.update({f"{name}__model{i}": v for i, v in enumerate(outputs if isinstance(outputs, list) else [outputs])})
+        expected.update(
+            {f"{name}__model{i}": v for i, v in enumerate(outputs if isinstance(outputs, list) else [outputs])}
+        )
         if name.endswith("_compiled"):
             expected[f"{name}__loss"] = model.evaluate(x, y, verbose=0)[0]
         model.fit(x, y, epochs=1, batch_size=2, verbose=0, shuffle=False)  # move the weights on, then save them alone
         model.save_weights(tmp_path / f"{name}_weights.h5")
         outputs = model.predict(x)
-        expected.update({f"{name}__weights{i}": v for i, v in enumerate(outputs if isinstance(outputs, list) else [outputs])})
+        expected.update(
+            {f"{name}__weights{i}": v for i, v in enumerate(outputs if isinstance(outputs, list) else [outputs])}
+        )
     np.savez(tmp_path / "data.npz", **data)
     (tmp_path / "check.py").write_text(_SCRIPT)
     result = subprocess.run(

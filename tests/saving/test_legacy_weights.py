@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from kerastorch import layers as L
-from kerastorch import models, optimizers
-from kerastorch.saving import hdf5, legacy_weights
+from kerastorch import models
+from kerastorch import optimizers
+from kerastorch.saving import hdf5
+from kerastorch.saving import legacy_weights
 
 RNG = np.random.RandomState(7)
 
@@ -47,7 +49,11 @@ def _write_keras1_weights(path, layers, backend=None, keras_version=None):
 def _keras1_lstm_arrays(input_dim, units):
     arrays = []
     for gate in "icfo":  # Keras 1 order
-        arrays += [(f"W_{gate}", _rand(input_dim, units)), (f"U_{gate}", _rand(units, units)), (f"b_{gate}", _rand(units))]
+        arrays += [
+            (f"W_{gate}", _rand(input_dim, units)),
+            (f"U_{gate}", _rand(units, units)),
+            (f"b_{gate}", _rand(units)),
+        ]
     return arrays
 
 
@@ -137,7 +143,9 @@ def test_cudnn_gru_weights_and_incompatible_gru(tmp_path):
     kernel, recurrent, bias = _rand(3, 6), _rand(2, 6), _rand(2, 6)
     cudnn_kernel = np.hstack([k.T.reshape(k.shape, order="C") for k in np.hsplit(kernel, 3)])
     cudnn_recurrent = np.hstack([k.T for k in np.hsplit(recurrent, 3)])
-    layers = [("cu_dnngru_1", [("kernel", cudnn_kernel), ("recurrent_kernel", cudnn_recurrent), ("bias", bias.reshape(-1))])]
+    layers = [
+        ("cu_dnngru_1", [("kernel", cudnn_kernel), ("recurrent_kernel", cudnn_recurrent), ("bias", bias.reshape(-1))])
+    ]
     _write_keras1_weights(tmp_path / "cugru.h5", layers, backend="tensorflow", keras_version="2.1.6")
     model = models.Sequential([L.GRU(2, reset_after=True, input_shape=(4, 3))])
     model.load_weights(tmp_path / "cugru.h5")
@@ -177,7 +185,12 @@ def test_keras1_theano_channels_first_conv2d(tmp_path):
 def test_keras2_theano_kernels_are_flipped(tmp_path):
     w_th, b = _rand(2, 3, 3, 3), _rand(2)
     keras2_layout = np.transpose(w_th, (2, 3, 1, 0))  # Keras 2 stores (rows, cols, in, out) on every backend
-    _write_keras1_weights(tmp_path / "k2th.h5", [("conv2d_1", [("kernel:0", keras2_layout), ("bias:0", b)])], backend="theano", keras_version="2.0.8")
+    _write_keras1_weights(
+        tmp_path / "k2th.h5",
+        [("conv2d_1", [("kernel:0", keras2_layout), ("bias:0", b)])],
+        backend="theano",
+        keras_version="2.0.8",
+    )
     model = models.Sequential([L.Conv2D(2, 3, data_format="channels_first", input_shape=(3, 5, 5))])
     model.load_weights(tmp_path / "k2th.h5")
     x = _rand(1, 3, 5, 5, scale=1.0)
@@ -227,7 +240,9 @@ def test_keras1_batch_normalization(tmp_path):
 
 def test_keras1_time_distributed_dense_by_name(tmp_path):
     w, b = _rand(3, 2), _rand(2)
-    _write_keras1_weights(tmp_path / "td.h5", [("timedistributed_1", [("W", w), ("b", b)]), ("unused", [("W", _rand(1))])])
+    _write_keras1_weights(
+        tmp_path / "td.h5", [("timedistributed_1", [("W", w), ("b", b)]), ("unused", [("W", _rand(1))])]
+    )
     model = models.Sequential([L.TimeDistributed(L.Dense(2), input_shape=(4, 3), name="timedistributed_1")])
     model.load_weights(tmp_path / "td.h5", by_name=True)
     x = _rand(2, 4, 3)
@@ -240,9 +255,37 @@ def test_keras1_model_file_with_legacy_config(tmp_path):
     config = {
         "class_name": "Sequential",
         "config": [
-            {"class_name": "Convolution2D", "config": {"name": "convolution2d_1", "nb_filter": 2, "nb_row": 3, "nb_col": 3, "dim_ordering": "th", "border_mode": "valid", "subsample": [1, 1], "init": "glorot_uniform", "activation": "linear", "bias": True, "batch_input_shape": [None, 1, 5, 5], "input_dtype": "float32", "trainable": True}},
+            {
+                "class_name": "Convolution2D",
+                "config": {
+                    "name": "convolution2d_1",
+                    "nb_filter": 2,
+                    "nb_row": 3,
+                    "nb_col": 3,
+                    "dim_ordering": "th",
+                    "border_mode": "valid",
+                    "subsample": [1, 1],
+                    "init": "glorot_uniform",
+                    "activation": "linear",
+                    "bias": True,
+                    "batch_input_shape": [None, 1, 5, 5],
+                    "input_dtype": "float32",
+                    "trainable": True,
+                },
+            },
             {"class_name": "Flatten", "config": {"name": "flatten_1", "trainable": True}},
-            {"class_name": "Dense", "config": {"name": "dense_1", "output_dim": 2, "init": "glorot_uniform", "activation": "linear", "bias": True, "input_dim": None, "trainable": True}},
+            {
+                "class_name": "Dense",
+                "config": {
+                    "name": "dense_1",
+                    "output_dim": 2,
+                    "init": "glorot_uniform",
+                    "activation": "linear",
+                    "bias": True,
+                    "input_dim": None,
+                    "trainable": True,
+                },
+            },
         ],
     }
     path = tmp_path / "keras1_model.h5"
@@ -252,7 +295,11 @@ def test_keras1_model_file_with_legacy_config(tmp_path):
         group = handle.create_group("model_weights")
         group.attrs["layer_names"] = [b"convolution2d_1", b"flatten_1", b"dense_1"]
         group.attrs["backend"] = b"theano"
-        for name, arrays in (("convolution2d_1", [("W", w_th), ("b", b_conv)]), ("flatten_1", []), ("dense_1", [("W", w_dense), ("b", b_dense)])):
+        for name, arrays in (
+            ("convolution2d_1", [("W", w_th), ("b", b_conv)]),
+            ("flatten_1", []),
+            ("dense_1", [("W", w_dense), ("b", b_dense)]),
+        ):
             layer_group = group.create_group(name)
             names = [f"{name}_{suffix}" for suffix, _ in arrays]
             layer_group.attrs["weight_names"] = [n.encode("utf8") for n in names] if names else np.zeros((0,))
@@ -295,7 +342,17 @@ def test_keras23_adam_state_without_usable_names_is_read_in_keras2_order(tmp_pat
         handle["model_weights"].attrs["backend"] = b"tensorflow"
         handle.attrs["training_config"] = json.dumps(
             {
-                "optimizer_config": {"class_name": "Adam", "config": {"lr": 0.02, "beta_1": 0.9, "beta_2": 0.999, "decay": 0.0, "epsilon": 1e-07, "amsgrad": False}},
+                "optimizer_config": {
+                    "class_name": "Adam",
+                    "config": {
+                        "lr": 0.02,
+                        "beta_1": 0.9,
+                        "beta_2": 0.999,
+                        "decay": 0.0,
+                        "epsilon": 1e-07,
+                        "amsgrad": False,
+                    },
+                },
                 "loss": "mse",
                 "metrics": [],
                 "sample_weight_mode": None,

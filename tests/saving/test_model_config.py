@@ -23,7 +23,12 @@ def _functional():
 
 def _sequential():
     return models.Sequential(
-        [L.Conv2D(2, 3, input_shape=(6, 6, 1), name="c"), L.MaxPooling2D(name="p"), L.Flatten(name="f"), L.Dense(2, name="d")],
+        [
+            L.Conv2D(2, 3, input_shape=(6, 6, 1), name="c"),
+            L.MaxPooling2D(name="p"),
+            L.Flatten(name="f"),
+            L.Dense(2, name="d"),
+        ],
         name="seq",
     )
 
@@ -31,7 +36,9 @@ def _sequential():
 def _same_outputs(model, rebuilt, inputs):
     rebuilt.set_weights(model.get_weights())
     expected, actual = model.predict(inputs), rebuilt.predict(inputs)
-    for e, a in zip(expected if isinstance(expected, list) else [expected], actual if isinstance(actual, list) else [actual]):
+    for e, a in zip(
+        expected if isinstance(expected, list) else [expected], actual if isinstance(actual, list) else [actual]
+    ):
         np.testing.assert_array_equal(a, e)
 
 
@@ -39,12 +46,24 @@ def test_to_json_is_keras2_json():
     data = json.loads(_sequential().to_json())
     assert set(data) == {"class_name", "config", "keras_version", "backend"}
     assert data["class_name"] == "Sequential" and data["backend"] == "torch" and data["keras_version"].startswith("2.")
-    assert [layer["class_name"] for layer in data["config"]["layers"]] == ["InputLayer", "Conv2D", "MaxPooling2D", "Flatten", "Dense"]
+    assert [layer["class_name"] for layer in data["config"]["layers"]] == [
+        "InputLayer",
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dense",
+    ]
     assert data["config"]["layers"][0]["config"]["batch_input_shape"] == [None, 6, 6, 1]
     assert json.loads(_sequential().to_json(indent=2, sort_keys=True)) == data
 
 
-@pytest.mark.parametrize("build,inputs", [(_sequential, [np.ones((2, 6, 6, 1), "float32")]), (_functional, [np.ones((2, 4), "float32"), np.ones((2, 2), "float32")])])
+@pytest.mark.parametrize(
+    "build,inputs",
+    [
+        (_sequential, [np.ones((2, 6, 6, 1), "float32")]),
+        (_functional, [np.ones((2, 4), "float32"), np.ones((2, 2), "float32")]),
+    ],
+)
 def test_json_and_yaml_round_trips(build, inputs):
     model = build()
     inputs = inputs[0] if len(inputs) == 1 else inputs
@@ -182,11 +201,28 @@ def test_training_config_of_compiled_models():
 def test_tf_keras_metric_configs_keep_their_logged_names():
     model = _functional()
     saved = {
-        "loss": {"o1": "mse", "o2": {"class_name": "CategoricalCrossentropy", "config": {"reduction": "auto", "name": "cce", "from_logits": True}}},
-        "metrics": [[None], [{"class_name": "MeanMetricWrapper", "config": {"name": "o2_accuracy", "dtype": "float32", "fn": "categorical_accuracy"}}]],
+        "loss": {
+            "o1": "mse",
+            "o2": {
+                "class_name": "CategoricalCrossentropy",
+                "config": {"reduction": "auto", "name": "cce", "from_logits": True},
+            },
+        },
+        "metrics": [
+            [None],
+            [
+                {
+                    "class_name": "MeanMetricWrapper",
+                    "config": {"name": "o2_accuracy", "dtype": "float32", "fn": "categorical_accuracy"},
+                }
+            ],
+        ],
         "weighted_metrics": None,
         "loss_weights": None,
-        "optimizer_config": {"class_name": "Custom>Adam", "config": {"name": "Adam", "learning_rate": 0.01, "is_legacy_optimizer": False, "jit_compile": False}},
+        "optimizer_config": {
+            "class_name": "Custom>Adam",
+            "config": {"name": "Adam", "learning_rate": 0.01, "is_legacy_optimizer": False, "jit_compile": False},
+        },
     }
     model.compile(**model_config.compile_args_from_training_config(saved, model.output_names))
     x = [np.ones((2, 4), "float32"), np.ones((2, 2), "float32")]
@@ -196,7 +232,13 @@ def test_tf_keras_metric_configs_keep_their_logged_names():
 
 
 def test_keras3_optimizer_options_with_no_keras2_meaning():
-    saved = {"loss": "mse", "optimizer_config": {"class_name": "SGD", "config": {"learning_rate": 0.1, "loss_scale_factor": None, "gradient_accumulation_steps": None}}}
+    saved = {
+        "loss": "mse",
+        "optimizer_config": {
+            "class_name": "SGD",
+            "config": {"learning_rate": 0.1, "loss_scale_factor": None, "gradient_accumulation_steps": None},
+        },
+    }
     args = model_config.compile_args_from_training_config(saved, ["out"])
     assert float(args["optimizer"].learning_rate) == pytest.approx(0.1)
     saved["optimizer_config"]["config"]["gradient_accumulation_steps"] = 4

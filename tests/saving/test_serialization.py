@@ -9,9 +9,14 @@ import pytest
 import torch
 
 import kerastorch.layers as KL
-from kerastorch import initializers, losses, metrics, models, optimizers
+from kerastorch import initializers
+from kerastorch import losses
+from kerastorch import metrics
+from kerastorch import models
+from kerastorch import optimizers
 from kerastorch.engine import layer as layer_module
-from kerastorch.saving import model_config, serialization
+from kerastorch.saving import model_config
+from kerastorch.saving import serialization
 
 
 def _plain(config):
@@ -101,7 +106,9 @@ def test_every_layer_config_round_trips(name):
     layer = cls(name=f"my_{name.lower()}", **kwargs)
     config = serialization.serialize_layer(layer)
     assert config["class_name"] == name or getattr(KL, config["class_name"]) is cls
-    rebuilt = serialization.deserialize_layer(json.loads(json.dumps(_plain(config))), custom_objects={"_double": _double})
+    rebuilt = serialization.deserialize_layer(
+        json.loads(json.dumps(_plain(config))), custom_objects={"_double": _double}
+    )
     assert type(rebuilt) is type(layer)
     assert _plain(rebuilt.get_config()) == _plain(layer.get_config())
     assert rebuilt.name == f"my_{name.lower()}"
@@ -187,7 +194,12 @@ def test_keras3_layer_config_with_module_policy_and_initializer_dicts():
         "config": {
             "name": "dense_k3",
             "trainable": True,
-            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None},
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "float32"},
+                "registered_name": None,
+            },
             "units": 4,
             "activation": "relu",
             "use_bias": True,
@@ -197,8 +209,18 @@ def test_keras3_layer_config_with_module_policy_and_initializer_dicts():
                 "config": {"seed": 3, "input_axes": None, "output_axes": None},
                 "registered_name": None,
             },
-            "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": None},
-            "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": None},
+            "bias_initializer": {
+                "module": "keras.initializers",
+                "class_name": "Zeros",
+                "config": {},
+                "registered_name": None,
+            },
+            "kernel_regularizer": {
+                "module": "keras.regularizers",
+                "class_name": "L2",
+                "config": {"l2": 0.01},
+                "registered_name": None,
+            },
             "bias_regularizer": None,
             "kernel_constraint": None,
             "bias_constraint": None,
@@ -215,7 +237,10 @@ def test_keras3_layer_config_with_module_policy_and_initializer_dicts():
 
 
 def test_tf_keras_mixed_precision_policy_loads_as_float32_with_a_warning():
-    config = {"class_name": "Dense", "config": {"units": 2, "dtype": {"class_name": "Policy", "config": {"name": "mixed_float16"}}}}
+    config = {
+        "class_name": "Dense",
+        "config": {"units": 2, "dtype": {"class_name": "Policy", "config": {"name": "mixed_float16"}}},
+    }
     with pytest.warns(UserWarning, match="mixed_float16"):
         layer = serialization.deserialize_layer(config)
     assert layer.dtype == "float32"
@@ -227,13 +252,18 @@ def test_newer_keras_keys_at_default_are_dropped_and_others_refused():
     )
     assert lstm.units == 2
     bn = serialization.deserialize_layer(
-        {"class_name": "BatchNormalization", "config": {"axis": [3], "renorm": False, "renorm_clipping": None, "fused": None, "synchronized": False}}
+        {
+            "class_name": "BatchNormalization",
+            "config": {"axis": [3], "renorm": False, "renorm_clipping": None, "fused": None, "synchronized": False},
+        }
     )
     assert isinstance(bn, KL.BatchNormalization)
     with pytest.raises(ValueError, match=r"renorm=True"):
         serialization.deserialize_layer({"class_name": "BatchNormalization", "config": {"renorm": True}})
     with pytest.raises(ValueError, match=r"quantization_config"):
-        serialization.deserialize_layer({"class_name": "Dense", "config": {"units": 2, "quantization_config": {"mode": "int8"}}})
+        serialization.deserialize_layer(
+            {"class_name": "Dense", "config": {"units": 2, "quantization_config": {"mode": "int8"}}}
+        )
     # A key no Keras version writes is the layer's business: a TypeError naming it.
     with pytest.raises(TypeError, match="not_a_keras_argument"):
         serialization.deserialize_layer({"class_name": "Dense", "config": {"units": 2, "not_a_keras_argument": 1}})
@@ -243,7 +273,17 @@ def test_keras3_leaky_relu_spelling_and_input_layer_batch_shape():
     layer = serialization.deserialize_layer({"class_name": "LeakyReLU", "config": {"negative_slope": 0.25}})
     assert layer.alpha == 0.25
     inputs = serialization.deserialize_layer(
-        {"class_name": "InputLayer", "config": {"batch_shape": [None, 5], "dtype": "float32", "sparse": False, "ragged": False, "optional": False, "name": "in5"}}
+        {
+            "class_name": "InputLayer",
+            "config": {
+                "batch_shape": [None, 5],
+                "dtype": "float32",
+                "sparse": False,
+                "ragged": False,
+                "optional": False,
+                "name": "in5",
+            },
+        }
     )
     assert inputs._batch_input_shape == (None, 5)
 
@@ -339,7 +379,10 @@ def test_safe_mode_scope_nests():
 
 def test_keras3_functional_config_with_dict_inbound_nodes():
     def tensor(name, shape):
-        return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32", "keras_history": [name, 0, 0]}}
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": shape, "dtype": "float32", "keras_history": [name, 0, 0]},
+        }
 
     config = {
         "module": "keras.src.models.functional",
@@ -348,10 +391,34 @@ def test_keras3_functional_config_with_dict_inbound_nodes():
             "name": "k3",
             "trainable": True,
             "layers": [
-                {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 3], "dtype": "float32", "name": "x"}, "name": "x", "inbound_nodes": []},
-                {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d1", "units": 2}, "name": "d1", "inbound_nodes": [{"args": [tensor("x", [None, 3])], "kwargs": {}}]},
-                {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d2", "units": 2}, "name": "d2", "inbound_nodes": [{"args": [tensor("x", [None, 3])], "kwargs": {}}]},
-                {"module": "keras.layers", "class_name": "Add", "config": {"name": "add"}, "name": "add", "inbound_nodes": [{"args": [[tensor("d1", [None, 2]), tensor("d2", [None, 2])]], "kwargs": {}}]},
+                {
+                    "module": "keras.layers",
+                    "class_name": "InputLayer",
+                    "config": {"batch_shape": [None, 3], "dtype": "float32", "name": "x"},
+                    "name": "x",
+                    "inbound_nodes": [],
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "Dense",
+                    "config": {"name": "d1", "units": 2},
+                    "name": "d1",
+                    "inbound_nodes": [{"args": [tensor("x", [None, 3])], "kwargs": {}}],
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "Dense",
+                    "config": {"name": "d2", "units": 2},
+                    "name": "d2",
+                    "inbound_nodes": [{"args": [tensor("x", [None, 3])], "kwargs": {}}],
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "Add",
+                    "config": {"name": "add"},
+                    "name": "add",
+                    "inbound_nodes": [{"args": [[tensor("d1", [None, 2]), tensor("d2", [None, 2])]], "kwargs": {}}],
+                },
             ],
             "input_layers": [["x", 0, 0]],
             "output_layers": [["add", 0, 0]],
@@ -373,10 +440,33 @@ def test_keras3_sequential_config_with_input_layer_and_build_config():
         "config": {
             "name": "seq",
             "trainable": True,
-            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None},
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "float32"},
+                "registered_name": None,
+            },
             "layers": [
-                {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 6], "dtype": "float32", "sparse": False, "ragged": False, "name": "input_layer", "optional": False}, "registered_name": None},
-                {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 2}, "registered_name": None, "build_config": {"input_shape": [None, 6]}},
+                {
+                    "module": "keras.layers",
+                    "class_name": "InputLayer",
+                    "config": {
+                        "batch_shape": [None, 6],
+                        "dtype": "float32",
+                        "sparse": False,
+                        "ragged": False,
+                        "name": "input_layer",
+                        "optional": False,
+                    },
+                    "registered_name": None,
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "Dense",
+                    "config": {"name": "dense", "units": 2},
+                    "registered_name": None,
+                    "build_config": {"input_shape": [None, 6]},
+                },
             ],
             "build_input_shape": [None, 6],
         },
@@ -389,7 +479,11 @@ def test_keras3_sequential_config_with_input_layer_and_build_config():
 def test_tf_keras_deferred_sequential_is_built_from_build_input_shape():
     config = {
         "class_name": "Sequential",
-        "config": {"name": "deferred", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 3}}], "build_input_shape": [None, 4]},
+        "config": {
+            "name": "deferred",
+            "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 3}}],
+            "build_input_shape": [None, 4],
+        },
     }
     model = model_config.model_from_config(config)
     assert model.built and model.get_layer("d").get_weights()[0].shape == (4, 3)
@@ -399,7 +493,10 @@ def test_keras2_bare_list_sequential_config():
     config = {
         "class_name": "Sequential",
         "config": [
-            {"class_name": "Dense", "config": {"name": "dense_1", "units": 4, "batch_input_shape": [None, 3], "activation": "relu"}},
+            {
+                "class_name": "Dense",
+                "config": {"name": "dense_1", "units": 4, "batch_input_shape": [None, 3], "activation": "relu"},
+            },
             {"class_name": "Dense", "config": {"name": "dense_2", "units": 1}},
         ],
     }
