@@ -247,7 +247,6 @@ def reduce_results(compiled):
         values.append(0.0 if total is None else float(total.detach().double().cpu()))
         values.append(float(tracker.count))
     metric_states = [metric.get_weights() for metric in metrics]
-    layout = [len(values)] + [len(states) for states in metric_states]
     flat_states = [state.astype("float64").reshape(-1) for states in metric_states for state in states]
     device = _collective_device()
     numbers = torch.tensor(values, dtype=torch.float64)
@@ -435,7 +434,8 @@ def shard_adapter(adapter, training, shuffle_seed):
         return
     adapter._kerastorch_sharded = True
     rank_index, world = _STATE["rank"], _STATE["world"]
-    from kerastorch.engine import data_adapters, generator_adapters
+    from kerastorch.engine import data_adapters
+    from kerastorch.engine import generator_adapters
 
     if isinstance(adapter, data_adapters.ArrayAdapter):
         adapter.sharding = ArraySharding(rank_index, world, training)

@@ -63,7 +63,7 @@ class Policy:
         if not isinstance(name, str):
             raise TypeError(f"Policy expects `name` to be a string. Received: name={name!r}")
         if name in _MIXED_NAMES:
-            compute, variable = name[len("mixed_"):], "float32"
+            compute, variable = name[len("mixed_") :], "float32"
         else:
             try:
                 backend.standardize_dtype(name)
@@ -132,9 +132,7 @@ def set_global_policy(policy):
         _GLOBAL_POLICY[0] = None
         return
     if not isinstance(policy, (Policy, str)):
-        raise TypeError(
-            f"set_global_policy expects a Policy, a policy name or None. Received: policy={policy!r}"
-        )
+        raise TypeError(f"set_global_policy expects a Policy, a policy name or None. Received: policy={policy!r}")
     policy = Policy(policy) if isinstance(policy, str) else policy
     _GLOBAL_POLICY[0] = policy
 

@@ -17,7 +17,10 @@ sys.stdout = os.fdopen(1, "w", buffering=1)
 import torch  # noqa: E402
 
 import kerastorch  # noqa: E402
-from kerastorch import callbacks, distribute, layers, optimizers  # noqa: E402
+from kerastorch import callbacks  # noqa: E402
+from kerastorch import distribute  # noqa: E402
+from kerastorch import layers  # noqa: E402
+from kerastorch import optimizers  # noqa: E402
 from kerastorch.utils import data_utils  # noqa: E402
 
 torch.manual_seed(1234 + RANK)  # different on each rank: rank 0's weights must win
@@ -26,7 +29,9 @@ kerastorch.backend.set_device("cpu")
 
 
 def make_model():
-    model = kerastorch.Sequential([layers.Dense(5, activation="tanh", input_shape=(4,)), layers.Dense(3, activation="softmax")])
+    model = kerastorch.Sequential(
+        [layers.Dense(5, activation="tanh", input_shape=(4,)), layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizers.SGD(learning_rate=0.1, momentum=0.5), "categorical_crossentropy", metrics=["acc"])
     return model
 

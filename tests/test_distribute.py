@@ -11,7 +11,9 @@ import pytest
 import torch
 
 import kerastorch
-from kerastorch import distribute, layers, optimizers
+from kerastorch import distribute
+from kerastorch import layers
+from kerastorch import optimizers
 from kerastorch.engine import data_adapters
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,7 +26,9 @@ def _free_port():
 
 
 def _make_model():
-    model = kerastorch.Sequential([layers.Dense(5, activation="tanh", input_shape=(4,)), layers.Dense(3, activation="softmax")])
+    model = kerastorch.Sequential(
+        [layers.Dense(5, activation="tanh", input_shape=(4,)), layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizers.SGD(learning_rate=0.1, momentum=0.5), "categorical_crossentropy", metrics=["acc"])
     return model
 
@@ -46,8 +50,14 @@ def ddp_run(tmp_path_factory):
     env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
     env["OMP_NUM_THREADS"] = "1"
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
-        f"--master_port={_free_port()}", os.path.join(HERE, "_ddp_worker.py"), str(out),
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nnodes=1",
+        "--nproc_per_node=2",
+        f"--master_port={_free_port()}",
+        os.path.join(HERE, "_ddp_worker.py"),
+        str(out),
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
@@ -60,8 +70,13 @@ def _single_process(arrays):
     model = _make_model()
     model.set_weights([arrays[f"w{i}"] for i in range(4)])
     history = model.fit(
-        arrays["x"], arrays["y"], batch_size=8, epochs=3, shuffle=False,
-        validation_data=(arrays["xv"], arrays["yv"]), verbose=0,
+        arrays["x"],
+        arrays["y"],
+        batch_size=8,
+        epochs=3,
+        shuffle=False,
+        validation_data=(arrays["xv"], arrays["yv"]),
+        verbose=0,
     )
     evaluation = model.evaluate(arrays["xv"], arrays["yv"], batch_size=4, verbose=0, return_dict=True)
     return model, history.history, evaluation
@@ -160,3 +175,29 @@ def test_sequence_sharding_pads_training_epochs_and_shuffles_alike():
     assert sorted(set(taken[0]) | set(taken[1])) == [0, 1, 2, 3, 4]
     evaluation = [distribute.SequenceSharding(r, 2, seed=7, shuffle=False, training=False) for r in (0, 1)]
     assert [shard(list(range(5))) for shard in evaluation] == [[0, 2, 4], [1, 3]]
+
+
+def test_example_script_trains_under_torchrun(tmp_path):
+    env = dict(os.environ)
+    env.pop("KERASTORCH_DEVICE", None)
+    env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
+    env["OMP_NUM_THREADS"] = "1"
+    script = os.path.join(os.path.dirname(HERE), "examples", "ddp_mnist_like.py")
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        f"--master_port={_free_port()}",
+        script,
+        "--epochs",
+        "2",
+        "--out-dir",
+        str(tmp_path / "out"),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("world size 2")]
+    assert len(lines) == 1  # printed by rank 0 only
+    assert float(lines[0].rsplit(" ", 1)[-1]) > 0.9
+    assert (tmp_path / "out" / "training.csv").read_text().count("\n") == 3

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import kerastorch
-from kerastorch import export, layers
+from kerastorch import export
+from kerastorch import layers
 
 
 def _image_model():
@@ -42,7 +43,9 @@ def test_export_runs_two_batch_sizes_like_predict(tmp_path):
             program.module()(torch.as_tensor(batch)).detach().numpy(), model.predict(batch), rtol=1e-5, atol=1e-6
         )
     loaded = torch.export.load(path)
-    np.testing.assert_allclose(loaded.module()(torch.as_tensor(large)).detach().numpy(), model.predict(large), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.module()(torch.as_tensor(large)).detach().numpy(), model.predict(large), rtol=1e-5, atol=1e-6
+    )
     # The model still works eagerly (and trains) after being traced.
     model.fit(large, np.eye(4, dtype="float32")[[0, 1, 2, 3, 0, 1, 2]], epochs=1, verbose=0)
 

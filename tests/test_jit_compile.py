@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import kerastorch
-from kerastorch import layers, optimizers
+from kerastorch import layers
+from kerastorch import optimizers
 from kerastorch.engine import execution
 
 

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 import kerastorch
-from kerastorch import layers, mixed_precision, optimizers
+from kerastorch import layers
+from kerastorch import mixed_precision
+from kerastorch import optimizers
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +27,11 @@ def _data(num_samples=64):
 
 def _model():
     return kerastorch.Sequential(
-        [layers.Dense(16, activation="relu", input_shape=(8,)), layers.BatchNormalization(), layers.Dense(1, activation="sigmoid")]
+        [
+            layers.Dense(16, activation="relu", input_shape=(8,)),
+            layers.BatchNormalization(),
+            layers.Dense(1, activation="sigmoid"),
+        ]
     )
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import kerastorch
-from kerastorch import layers, optimizers
+from kerastorch import layers
+from kerastorch import optimizers
 from kerastorch.layers.torch_wrapper import TorchModuleWrapper
 
 
@@ -40,7 +41,11 @@ def test_state_dict_keys_are_readable_with_one_entry_per_weight():
     ]
     nested = _rnn_model()
     keys = list(nested.state_dict())
-    assert keys[:3] == ["encoder.lstm_1.cell.kernel", "encoder.lstm_1.cell.recurrent_kernel", "encoder.lstm_1.cell.bias"]
+    assert keys[:3] == [
+        "encoder.lstm_1.cell.kernel",
+        "encoder.lstm_1.cell.recurrent_kernel",
+        "encoder.lstm_1.cell.bias",
+    ]
     assert "encoder.bidirectional_1.backward_layer.cell.recurrent_kernel" in keys
     assert "encoder.time_distributed_1.layer.kernel" in keys
     assert len(keys) == len(set(keys)) == len(nested.weights)
@@ -193,7 +198,13 @@ def test_keras_model_inside_a_torch_module_learns_with_a_hand_written_loop():
 
     net = Net()
     names = [name for name, _ in net.named_parameters()]
-    assert names == ["scale", "features.dense_1.kernel", "features.dense_1.bias", "features.dense_2.kernel", "features.dense_2.bias"]
+    assert names == [
+        "scale",
+        "features.dense_1.kernel",
+        "features.dense_1.bias",
+        "features.dense_2.kernel",
+        "features.dense_2.bias",
+    ]
     optimizer = torch.optim.Adam(net.parameters(), lr=0.02)
     x = torch.rand(128, 2) * 2 - 1
     y = (x[:, :1] * x[:, 1:]).detach()

@@ -103,9 +103,7 @@ class TorchModuleWrapper(Layer):
         ]
         for name, tensor, trainable in entries:
             self._weight_specs.append(
-                layer_module._WeightSpec(
-                    "module." + name, name, bool(trainable), None, None, None, tuple(tensor.shape)
-                )
+                layer_module._WeightSpec("module." + name, name, bool(trainable), None, None, None, tuple(tensor.shape))
             )
         if not self._trainable:
             self._sync_requires_grad()
