@@ -313,6 +313,9 @@ def _normalize_node_data(node_data):
                     collect(item)
 
         collect(node_data.get("args", []))
+        # Keras 3 passes RNN states as keyword tensors; Keras 2 graphs append them to the inputs.
+        for key in ("initial_state", "constants"):
+            collect(node_data.get("kwargs", {}).get(key))
         kwargs = {k: v for k, v in node_data.get("kwargs", {}).items() if not isinstance(v, (dict, list))}
         if entries:
             entries[-1][3] = kwargs

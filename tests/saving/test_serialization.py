@@ -519,3 +519,52 @@ def test_clone_of_functional_model_keeps_architecture():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model_config.to_json(clone)
+
+
+def test_keras3_rnn_initial_state_keyword_tensors_are_kept():
+    def tensor(name, shape):
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": shape, "dtype": "float32", "keras_history": [name, 0, 0]},
+        }
+
+    def input_layer(name, shape):
+        return {
+            "class_name": "InputLayer",
+            "config": {"batch_shape": shape, "dtype": "float32", "name": name},
+            "name": name,
+            "inbound_nodes": [],
+        }
+
+    lstm_node = {
+        "args": [tensor("x", [None, 4, 3])],
+        "kwargs": {"initial_state": [tensor("h", [None, 2]), tensor("c", [None, 2])]},
+    }
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "stateful_start",
+            "layers": [
+                input_layer("x", [None, 4, 3]),
+                input_layer("h", [None, 2]),
+                input_layer("c", [None, 2]),
+                {
+                    "class_name": "LSTM",
+                    "config": {"name": "lstm", "units": 2},
+                    "name": "lstm",
+                    "inbound_nodes": [lstm_node],
+                },
+            ],
+            "input_layers": [["x", 0, 0], ["h", 0, 0], ["c", 0, 0]],
+            "output_layers": [["lstm", 0, 0]],
+        },
+    }
+    loaded = model_config.model_from_config(config)
+    x, h, c = KL.Input((4, 3)), KL.Input((2,)), KL.Input((2,))
+    reference = models.Model([x, h, c], KL.LSTM(2)(x, initial_state=[h, c]))
+    reference.set_weights(loaded.get_weights())
+    rng = np.random.RandomState(0)
+    data = [rng.rand(2, 4, 3).astype("float32"), rng.rand(2, 2).astype("float32"), rng.rand(2, 2).astype("float32")]
+    np.testing.assert_allclose(loaded.predict(data), reference.predict(data), atol=1e-7)
+    zero_state = [data[0], np.zeros_like(data[1]), np.zeros_like(data[2])]
+    assert not np.allclose(loaded.predict(data), loaded.predict(zero_state))
