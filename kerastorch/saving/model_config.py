@@ -15,6 +15,7 @@ BACKEND = "torch"
 MAX_YAML_CHARS = 64 * 1024 * 1024
 MAX_YAML_NODES = 2_000_000
 MAX_YAML_ALIASES = 10_000
+_PYTHON_TUPLE_TAG = "tag:yaml.org,2002:python/tuple"
 
 # Optimizer config keys written by Keras 3 with no Keras 2 meaning, and their harmless values.
 _KERAS3_OPTIMIZER_KEYS = {"loss_scale_factor": (None, 1, 1.0), "gradient_accumulation_steps": (None, 1)}
@@ -298,7 +299,7 @@ def _check_yaml_graph(root):
         if key in on_path:
             raise ValueError("model_from_yaml: the YAML document contains a recursive alias; refusing to load it.")
         tag = node.tag or ""
-        if "python/" in tag or (tag.startswith("!") and not tag.startswith("!!")):
+        if tag != _PYTHON_TUPLE_TAG and ("python/" in tag or (tag.startswith("!") and not tag.startswith("!!"))):
             raise ValueError(
                 f"model_from_yaml: the YAML document uses the tag {tag!r}. Only plain YAML (no Python object "
                 "tags) is accepted: such tags can run arbitrary code. Write the config with `model.to_yaml()`."
@@ -329,6 +330,10 @@ def safe_yaml_load(text):
 
     class _GuardedLoader(yaml.SafeLoader):
         pass
+
+    # Keras 2's `to_yaml` (yaml.dump of configs holding tuples) wrote `!!python/tuple`; a tuple
+    # is plain data, so this one Python tag is read (as a tuple) while every other is refused.
+    _GuardedLoader.add_constructor(_PYTHON_TUPLE_TAG, lambda loader, node: tuple(loader.construct_sequence(node)))
 
     loader = _GuardedLoader(text)
     try:

@@ -248,3 +248,21 @@ def test_keras3_optimizer_options_with_no_keras2_meaning():
     saved["optimizer_config"]["config"] = {"learning_rate": schedule}
     with pytest.raises(ValueError, match="learning-rate schedule"):
         model_config.compile_args_from_training_config(saved, ["out"])
+
+
+def test_keras2_yaml_with_python_tuples_loads():
+    text = (
+        "backend: tensorflow\n"
+        "class_name: Sequential\n"
+        "config:\n"
+        "- class_name: Conv2D\n"
+        "  config:\n"
+        "    batch_input_shape: !!python/tuple [null, 5, 5, 1]\n"
+        "    filters: 2\n"
+        "    kernel_size: !!python/tuple [3, 3]\n"
+        "    name: conv2d_1\n"
+        "    strides: !!python/tuple [1, 1]\n"
+        "keras_version: 2.2.4\n"
+    )
+    model = models.model_from_yaml(text)
+    assert model.layers[0].kernel_size == (3, 3) and model.input_shape == (None, 5, 5, 1)
