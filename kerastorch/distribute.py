@@ -202,6 +202,21 @@ def _local_batch_size(x):
     return int(first.shape[0]) if first.dim() else 1
 
 
+_TRAINABLE_CACHE = {}
+
+
+def _trainable_weights(model):
+    """model.trainable_weights, recomputed only when layers are built or (un)frozen."""
+    from kerastorch.engine import layer as layer_module
+
+    key = (id(model), layer_module.structure_version())
+    cached = _TRAINABLE_CACHE.get("key")
+    if cached != key:
+        _TRAINABLE_CACHE["key"] = key
+        _TRAINABLE_CACHE["weights"] = list(model.trainable_weights)
+    return _TRAINABLE_CACHE["weights"]
+
+
 def sync_gradients(model, x):
     """Replaces each trainable weight's gradient by the global-batch gradient (all ranks).
 
@@ -209,7 +224,7 @@ def sync_gradients(model, x):
     the sum over ranks of `share_size * gradient` divided by the global batch size. Parameters
     without a gradient keep None (every rank is assumed to use the same weights).
     """
-    params = [p for p in model.trainable_weights if p.grad is not None]
+    params = [p for p in _trainable_weights(model) if p.grad is not None]
     if not params:
         return
     weight = 0.0 if _STAND_IN[0] else float(_local_batch_size(x))

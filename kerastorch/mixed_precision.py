@@ -308,7 +308,7 @@ class LossScaleOptimizer(optimizers_base.Optimizer):
         """The gradients divided by the loss scale (None entries stay None)."""
         return [None if g is None else g / self._scale.to(device=g.device, dtype=g.dtype) for g in grads]
 
-    def _params(self):
+    def _inner_params(self):
         params = getattr(self.inner_optimizer, "_params", None)
         if params is None:
             raise ValueError(
@@ -320,7 +320,7 @@ class LossScaleOptimizer(optimizers_base.Optimizer):
     def _unscale_and_check(self):
         """Unscales every gradient in place; returns a 0-dim tensor > 0 when any is inf/nan."""
         groups = {}
-        for param in self._params():
+        for param in self._inner_params():
             if param.grad is not None:
                 groups.setdefault((param.grad.device, param.grad.dtype), []).append(param.grad)
         found = torch.zeros((), dtype=torch.float32)
