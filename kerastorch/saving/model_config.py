@@ -69,6 +69,8 @@ _NOT_WRITTEN_BY_KERAS = {
 }
 # Optimizer config keys left out when they hold their default, for the same reason.
 _OPTIMIZER_OMITTED_WHEN_DEFAULT = {"Nadam": {"schedule_decay": 0.004}}
+# Optimizer config keys written even at their Keras 2 default, because tf.keras's default differs.
+_OPTIMIZER_WRITTEN_EXPLICITLY = {"Adagrad": {"initial_accumulator_value": 0.0}}
 
 
 def _module_for(key, class_name):
@@ -417,10 +419,15 @@ def training_config(model):
         "sample_weight_mode": args.get("sample_weight_mode"),
         "optimizer_config": optimizers.serialize(model.optimizer),
     }
+    # No `is_legacy_optimizer` key: tf.keras >= 2.11 then rebuilds its legacy optimizer, whose
+    # weight names and order are the ones written in `optimizer_weights`.
     optimizer_config = config["optimizer_config"]["config"]
-    for key, default in _OPTIMIZER_OMITTED_WHEN_DEFAULT.get(config["optimizer_config"]["class_name"], {}).items():
+    class_name = config["optimizer_config"]["class_name"]
+    for key, default in _OPTIMIZER_OMITTED_WHEN_DEFAULT.get(class_name, {}).items():
         if optimizer_config.get(key) == default:
             del optimizer_config[key]
+    for key, value in _OPTIMIZER_WRITTEN_EXPLICITLY.get(class_name, {}).items():
+        optimizer_config.setdefault(key, value)
     return json.loads(json.dumps(config, default=json_default))
 
 
