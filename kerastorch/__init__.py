@@ -6,10 +6,13 @@ from kerastorch import activations
 from kerastorch import backend
 from kerastorch import callbacks
 from kerastorch import constraints
+from kerastorch import distribute
+from kerastorch import export
 from kerastorch import initializers
 from kerastorch import layers
 from kerastorch import losses
 from kerastorch import metrics
+from kerastorch import mixed_precision
 from kerastorch import models
 from kerastorch import optimizers
 from kerastorch import preprocessing
@@ -24,10 +27,13 @@ __all__ = [
     "backend",
     "callbacks",
     "constraints",
+    "distribute",
+    "export",
     "initializers",
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "optimizers",
     "preprocessing",

@@ -115,6 +115,7 @@ from kerastorch.layers.reshaping import ZeroPadding3D  # noqa: F401
 from kerastorch.layers.wrappers import Bidirectional  # noqa: F401
 from kerastorch.layers.wrappers import TimeDistributed  # noqa: F401
 from kerastorch.layers.wrappers import Wrapper  # noqa: F401
+from kerastorch.layers.torch_wrapper import TorchModuleWrapper  # noqa: F401
 from kerastorch.legacy.layers import (  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
     Merge,
     merge,
@@ -254,6 +255,7 @@ __all__ = [
     "Highway",
     "AtrousConvolution1D",
     "AtrousConvolution2D",
+    "TorchModuleWrapper",
 ]
 
 # Keras 1 arguments (`Dense(output_dim=...)`, `Convolution2D(32, 3, 3)`) convert with a warning.
