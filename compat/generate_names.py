@@ -14,9 +14,9 @@ NAMES_PATH = os.path.join(HERE, "NAMES.md")
 sys.path.insert(0, os.path.dirname(HERE))
 
 from kerastorch import compat  # noqa: E402
-from kerastorch.legacy import configs, interfaces  # noqa: E402
+from kerastorch.legacy import configs  # noqa: E402
+from kerastorch.legacy import interfaces  # noqa: E402
 from kerastorch.legacy import layers as legacy_layers  # noqa: E402
-
 
 _PROSE = ("ValueError", "TypeError", "dropped")
 
@@ -74,7 +74,10 @@ def render():
     out += _table(sorted(classes))
     out += ["", "## Merge modes", ""]
     modes = [
-        (f"`mode={mode!r}`", "`" + legacy_layers._KERAS2_MODES[mode].format(concat_axis="concat_axis", dot_axes="dot_axes") + "`")
+        (
+            f"`mode={mode!r}`",
+            "`" + legacy_layers._KERAS2_MODES[mode].format(concat_axis="concat_axis", dot_axes="dot_axes") + "`",
+        )
         for mode in legacy_layers._MODES
     ]
     modes.append(("`mode=<function>`", "a `Lambda` layer on the list of tensors"))
@@ -100,7 +103,9 @@ def render():
         "",
     ]
     metric_rows = [(f"`{old}`", f"`{new}`") for old, new in interfaces.METRIC_RENAMES]
-    metric_rows += [(f"`{name}`", f"removed in Keras 2 (ValueError): {how}") for name, how in interfaces.REMOVED_METRICS.items()]
+    metric_rows += [
+        (f"`{name}`", f"removed in Keras 2 (ValueError): {how}") for name, how in interfaces.REMOVED_METRICS.items()
+    ]
     out += _table(metric_rows)
     out += ["", "## Module paths", ""]
     module_rows = []
@@ -119,8 +124,12 @@ def render():
         module_rows.append((f"`{keras_name}`", f"`{target}`"))
     out += _table(module_rows, ("Keras", "kerastorch"))
     out += ["", "## Saved Keras 1 configs", ""]
-    config_rows = [(f"`{old}`", f"`{new}`") for old, new in configs.BASE]
-    config_rows += [(f"`{'{'}'name': {old!r}, ...{'}'}`", f"`{'{'}'class_name': {new!r}, ...{'}'}`") for old, new in sorted(configs._REGULARIZERS.items())]
+    config_rows = [(f"`{old}` (InputLayer)", f"`{new}`") for old, new in configs.INPUT_LAYER]
+    config_rows += [(f"`{row[0]}` (other layers)", f"dropped: {row[2]}") for row in configs.BASE]
+    config_rows += [
+        (f"`{'{'}'name': {old!r}, ...{'}'}`", f"`{'{'}'class_name': {new!r}, ...{'}'}`")
+        for old, new in sorted(configs._REGULARIZERS.items())
+    ]
     config_rows += [("`TimeDistributedDense` config", "`TimeDistributed` config wrapping a `Dense` config")]
     out += _table(config_rows)
     out += [

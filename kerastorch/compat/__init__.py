@@ -78,9 +78,7 @@ class KerasAliasFinder(importlib.abc.MetaPathFinder):
                 "Keras modules and names that are supported.",
                 name=fullname,
             ) from None
-        return importlib.util.spec_from_loader(
-            fullname, _AliasLoader(module), is_package=hasattr(module, "__path__")
-        )
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(module), is_package=hasattr(module, "__path__"))
 
 
 _FINDER = KerasAliasFinder()

@@ -1,9 +1,13 @@
 """Keras 1 / 2.0 `keras.engine.topology`: Layer, InputSpec, Input, InputLayer, Node, Merge, merge, Container."""
 
-from kerastorch.engine.keras_tensor import Input, InputLayer, Node
-from kerastorch.engine.layer import InputSpec, Layer
+from kerastorch.engine.keras_tensor import Input
+from kerastorch.engine.keras_tensor import InputLayer
+from kerastorch.engine.keras_tensor import Node
+from kerastorch.engine.layer import InputSpec
+from kerastorch.engine.layer import Layer
 from kerastorch.engine.model import Model
-from kerastorch.legacy.layers import Merge, merge
+from kerastorch.legacy.layers import Merge
+from kerastorch.legacy.layers import merge
 
 # Keras 1 / 2.0 called the graph of layers a Container, Keras 2.1-2.3 a Network.
 Container = Model

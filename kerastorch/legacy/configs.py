@@ -4,8 +4,10 @@ import functools
 
 from kerastorch.legacy import interfaces
 
-# Keys every Keras 1 layer config may hold: (old, new).
-BASE = (("input_dtype", "dtype"),)
+# Keys every Keras 1 layer config may hold: the dtype of the model input a first layer creates
+# (`dtype` of an InputLayer; kerastorch infers it for other first layers, e.g. ints for Embedding).
+INPUT_LAYER = (("input_dtype", "dtype"),)
+BASE = (("input_dtype", None, "the input dtype is inferred from the first layer"),)
 
 # Keras 1 regularizer / constraint configs `{'name': ..., ...}` -> Keras 2 `{'class_name', 'config'}`.
 _REGULARIZERS = {"WeightRegularizer": "L1L2", "L1L2Regularizer": "L1L2", "ActivityRegularizer": "L1L2"}
@@ -54,7 +56,7 @@ def convert_layer_config(class_name, config):
     if class_name == "TimeDistributedDense":
         return _time_distributed_dense(config)
     target, conversion = _class_renames().get(class_name, (class_name, None))
-    rows = BASE + (conversion.rows if conversion is not None else ())
+    rows = (INPUT_LAYER if class_name == "InputLayer" else BASE) + (conversion.rows if conversion is not None else ())
     old_keys = {row[0] for row in rows}
     keras1_keys = {"nb_row", "nb_col", "kernel_dim1", "forget_bias_init"}
     if target == class_name and not (old_keys | keras1_keys) & set(config):
@@ -87,9 +89,7 @@ def _time_distributed_dense(config):
         outer["batch_input_shape"] = [None, config.get("input_length"), config.get("input_dim")]
     config.pop("input_dim", None)
     config.pop("input_length", None)
-    dtype = config.pop("input_dtype", config.pop("dtype", None))
-    if dtype is not None:
-        outer["dtype"] = dtype
+    config.pop("input_dtype", None)
     interfaces.apply_rows(interfaces.DENSE, "TimeDistributedDense", config)
     for key in list(config):
         if key.endswith(("_regularizer", "_constraint")):

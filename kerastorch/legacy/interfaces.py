@@ -194,7 +194,7 @@ def _conv3d_kernel(object_name, args, kwargs):
     if len(args) > 4:
         raise TypeError(f"{object_name} accepts at most 4 positional arguments. Received: {list(args)!r}")
     given = list(args[1:])
-    missing = names[len(given):]
+    missing = names[len(given) :]
     if not all(_is_int(value) for value in given) or not all(name in kwargs for name in missing):
         return args, kwargs, []
     if not missing:
@@ -263,7 +263,10 @@ def _forget_bias_init(object_name, args, kwargs):
     return args, kwargs, []
 
 
-@_documented(("mode=1, mode=2", "ValueError (only mode=0 exists in Keras 2)"), ("BatchNormalization(1e-3)", "TypeError: pass epsilon="))
+@_documented(
+    ("mode=1, mode=2", "ValueError (only mode=0 exists in Keras 2)"),
+    ("BatchNormalization(1e-3)", "TypeError: pass epsilon="),
+)
 def _batchnorm_mode(object_name, args, kwargs):
     if args and not _is_int(args[0]):
         raise TypeError(
@@ -536,9 +539,7 @@ def legacy_support(conversion):
 
     def decorate(init):
         parameters = list(inspect.signature(init).parameters.values())[1:]
-        positional_names = tuple(
-            p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        )
+        positional_names = tuple(p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
         @functools.wraps(init)
         def wrapper(self, *args, **kwargs):
@@ -550,6 +551,58 @@ def legacy_support(conversion):
         return wrapper
 
     return decorate
+
+
+# `Layer.add_weight` positional order of Keras 1 / Keras 2.0.0 (a shape tuple first).
+ADD_WEIGHT_KERAS1_ORDER = ("shape", "initializer", "name", "trainable", "regularizer", "constraint")
+
+
+def _is_initializer_name(value):
+    from kerastorch import initializers
+
+    try:
+        initializers.get(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def legacy_add_weight(add_weight):
+    """Decorator for `Layer.add_weight`: a shape tuple as first positional argument is the Keras 1 order.
+
+    `add_weight((3, 2), 'uniform', name='W')` (Keras 1, Keras 2.0.0) and `add_weight((3, 2), 'W')`
+    (the Keras 2.0.x legacy form, a second string that is not an initializer name) become keywords.
+    """
+
+    @functools.wraps(add_weight)
+    def wrapper(self, *args, **kwargs):
+        if not args or not isinstance(args[0], (tuple, list)):
+            return add_weight(self, *args, **kwargs)
+        order = list(ADD_WEIGHT_KERAS1_ORDER)
+        if len(args) > 1 and isinstance(args[1], str) and not _is_initializer_name(args[1]):
+            order[1:3] = ["name", "initializer"]
+        if len(args) > len(order):
+            raise TypeError(f"add_weight accepts at most {len(order)} positional arguments. Received: {list(args)!r}")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"add_weight got multiple values for argument `{key}` (positional and keyword).")
+            kwargs[key] = value
+        keras2_order = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
+        kwargs = dict(
+            sorted(kwargs.items(), key=lambda item: keras2_order.index(item[0]) if item[0] in keras2_order else 99)
+        )
+        object_name = f"{type(self).__name__}.add_weight"
+        if (object_name, "positional") not in _WARNED:
+            _WARNED.add((object_name, "positional"))
+            warnings.warn(
+                f"Update your `add_weight` call to the Keras 2 API: `{format_call('add_weight', [], kwargs)}`",
+                UserWarning,
+                stacklevel=2,
+            )
+        return add_weight(self, **kwargs)
+
+    wrapper._legacy_conversion = ADD_WEIGHT_KERAS1_ORDER
+    return wrapper
 
 
 def install():
@@ -566,14 +619,15 @@ def install():
         if cls is None or getattr(cls.__init__, "_legacy_conversion", None) is not None:
             continue
         cls.__init__ = legacy_support(conversion)(cls.__init__)
+    if getattr(layer_module.Layer.add_weight, "_legacy_conversion", None) is None:
+        layer_module.Layer.add_weight = legacy_add_weight(layer_module.Layer.add_weight)
     for module_name, names in KERAS1_MODULE_NAMES.items():
         module = importlib.import_module(module_name)
         for name, (source, source_name) in names.items():
             if not hasattr(module, name):
                 setattr(module, name, getattr(importlib.import_module(source), source_name))
-    from kerastorch.saving import serialization
-
     from kerastorch.legacy import configs
+    from kerastorch.saving import serialization
 
     serialization.register_legacy_config_hook(configs.convert_layer_config)
 

@@ -5,7 +5,11 @@ import threading
 
 import torch
 
-from kerastorch import activations, backend, constraints, initializers, regularizers
+from kerastorch import activations
+from kerastorch import backend
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
 from kerastorch.engine import layer as layer_module
 from kerastorch.legacy import interfaces
 
@@ -157,9 +161,7 @@ class Merge(layer_module.Layer):
     ):
         super().__init__(name=name, **kwargs)
         if not callable(mode) and mode not in _MODES:
-            raise ValueError(
-                f"Merge expects `mode` to be one of {list(_MODES)} or a function. Received: mode={mode!r}"
-            )
+            raise ValueError(f"Merge expects `mode` to be one of {list(_MODES)} or a function. Received: mode={mode!r}")
         if not isinstance(concat_axis, int) or isinstance(concat_axis, bool):
             raise TypeError(f"Merge expects `concat_axis` to be an int. Received: concat_axis={concat_axis!r}")
         if isinstance(dot_axes, (list, tuple)):
@@ -442,7 +444,8 @@ def TimeDistributedDense(*args, **kwargs):
         *args, **kwargs: the Keras 1 (or Keras 2) arguments of `Dense`; `name`, `input_shape`,
             `batch_input_shape`, `input_dim`/`input_length` and `trainable` go to the wrapper.
     """
-    from kerastorch.layers import core, wrappers
+    from kerastorch.layers import core
+    from kerastorch.layers import wrappers
 
     outer_keys = ("name", "input_shape", "batch_input_shape", "batch_size", "trainable")
 
@@ -689,4 +692,3 @@ class Highway(layer_module.Layer):
             }
         )
         return config
-

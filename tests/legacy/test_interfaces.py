@@ -234,7 +234,7 @@ def test_recurrent_keras1_arguments():
             forget_bias_init="one", input_dim=3, input_length=5,
         )  # fmt: skip
     message = str(record[0].message)
-    assert "recurrent_activation=\"hard_sigmoid\"" in message and "implementation=2" in message
+    assert 'recurrent_activation="hard_sigmoid"' in message and "implementation=2" in message
     config = layer.get_config()
     assert config["units"] == 4 and config["recurrent_activation"] == "hard_sigmoid"
     assert config["dropout"] == 0.1 and config["recurrent_dropout"] == 0.2 and config["unit_forget_bias"]

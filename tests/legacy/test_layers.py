@@ -9,9 +9,14 @@ import torch
 
 from kerastorch import layers
 from kerastorch.engine import layer as layer_module
-from kerastorch.layers import Dense, Input, Merge, merge
+from kerastorch.layers import Dense
+from kerastorch.layers import Input
+from kerastorch.layers import Merge
+from kerastorch.layers import merge
 from kerastorch.legacy import interfaces
-from kerastorch.models import Model, Sequential, model_from_json
+from kerastorch.models import Model
+from kerastorch.models import Sequential
+from kerastorch.models import model_from_json
 from kerastorch.optimizers import Adam
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -201,13 +206,21 @@ def test_merge_of_called_layers():
     start = merged._sequential_start()
     assert start[0] == [a, b]
     model = Model([a, b], start[1])
-    expected = ((A @ dense_a.get_weights()[0] + dense_a.get_weights()[1]) + (B @ dense_b.get_weights()[0] + dense_b.get_weights()[1])) / 2
+    expected = (
+        (A @ dense_a.get_weights()[0] + dense_a.get_weights()[1])
+        + (B @ dense_b.get_weights()[0] + dense_b.get_weights()[1])
+    ) / 2
     np.testing.assert_allclose(model.predict([A, B]), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_time_distributed_dense_equals_dense_per_timestep():
-    with pytest.warns(UserWarning, match=r"TimeDistributed\(Dense\(units=4, kernel_initializer=\"uniform\", activation=\"tanh\"\), input_shape=\(5, 3\)\)"):
-        layer = layers.TimeDistributedDense(output_dim=4, init="uniform", input_dim=3, input_length=5, activation="tanh")
+    with pytest.warns(
+        UserWarning,
+        match=r"TimeDistributed\(Dense\(units=4, kernel_initializer=\"uniform\", activation=\"tanh\"\), input_shape=\(5, 3\)\)",
+    ):
+        layer = layers.TimeDistributedDense(
+            output_dim=4, init="uniform", input_dim=3, input_length=5, activation="tanh"
+        )
     assert isinstance(layer, layers.TimeDistributed) and isinstance(layer.layer, Dense)
     assert layer._batch_input_shape == (None, 5, 3)
     x = np.random.RandomState(0).randn(2, 5, 3).astype("float32")
@@ -240,7 +253,9 @@ def test_highway_keras1_formula_and_weight_order():
     names = [name.split("/")[-1] for name in layer._weight_keras_names()]
     assert names == ["W:0", "b:0", "W_carry:0", "b_carry:0"]
     np.testing.assert_allclose(layer.get_weights()[3], -2.0)  # Keras 1 transform_bias
-    W, b, Wc, bc = (np.random.RandomState(i).randn(*shape).astype("float32") for i, shape in enumerate([(4, 4), (4,), (4, 4), (4,)]))
+    W, b, Wc, bc = (
+        np.random.RandomState(i).randn(*shape).astype("float32") for i, shape in enumerate([(4, 4), (4,), (4, 4), (4,)])
+    )
     layer.set_weights([W, b, Wc, bc])
     gate = 1 / (1 + np.exp(-(x @ Wc + bc)))
     expected = np.maximum(x @ W + b, 0) * gate + (1 - gate) * x
