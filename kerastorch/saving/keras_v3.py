@@ -152,13 +152,15 @@ def _assign(layer, arrays, skip_mismatch):
 
 
 def _load_model_group(model, group, by_name, skip_mismatch):
+    """Loads the layers of `model` from `group`; returns how many layers with weights were matched."""
     if "layers" not in group:
         if model.weights:
             raise ValueError(f"The weights file has no 'layers' group for model '{model.name}'.")
-        return
+        return 0
     container = group["layers"]
     layers = list(model.layers)
     found = _find_groups(container, layers, by_name)
+    matched = 0
     for layer in layers:
         layer_group = found.get(id(layer))
         if layer_group is None:
@@ -169,9 +171,11 @@ def _load_model_group(model, group, by_name, skip_mismatch):
                 )
             continue
         if _is_graph_model(layer):
-            _load_model_group(layer, layer_group, by_name, skip_mismatch)
+            matched += _load_model_group(layer, layer_group, by_name, skip_mismatch)
         elif layer.weights or _flatten(layer_group):
             _assign(layer, _flatten(layer_group), skip_mismatch)
+            matched += 1
+    return matched
 
 
 def load_weights_from_group(handle, model, by_name=False, skip_mismatch=False):
@@ -183,7 +187,14 @@ def load_weights_from_group(handle, model, by_name=False, skip_mismatch=False):
         by_name: skip layers that have no group of their name instead of raising.
         skip_mismatch: warn and skip layers whose weight count or shapes differ.
     """
-    _load_model_group(model, handle, by_name, skip_mismatch)
+    matched = _load_model_group(model, handle, by_name, skip_mismatch)
+    if by_name and not matched and model.weights:
+        warnings.warn(
+            "load_weights(by_name=True) matched no layer of the model: this `.weights.h5` file names its groups "
+            f"{sorted(handle['layers'].keys())} and records no layer names (tf.keras writes none). Load it by "
+            "order (by_name=False) into the same architecture.",
+            stacklevel=4,
+        )
 
 
 def _zip_member(archive, name):
