@@ -43,7 +43,9 @@ def clone_model(model, input_tensors=None):
 
     if input_tensors is not None:
         raise ValueError("clone_model(input_tensors=...) is not supported; clone, then call the clone on the tensors.")
-    return serialization.deserialize_layer(serialization.serialize_layer(model))
+    # The config comes from memory, not from a file: Lambda functions may be rebuilt.
+    with serialization.safe_mode_scope(False):
+        return serialization.deserialize_layer(serialization.serialize_layer(model))
 
 
 __all__ = [

@@ -112,7 +112,7 @@ class CompiledLoss:
             spread = _per_output(metrics, self.output_names, what)
             return [([] if m is None else list(m) if isinstance(m, (list, tuple)) else [m]) for m in spread]
         if isinstance(metrics, (list, tuple)):
-            if metrics and all(isinstance(m, (list, tuple)) for m in metrics) and len(self.output_names) > 1:
+            if metrics and all(isinstance(m, (list, tuple)) for m in metrics):
                 if len(metrics) != len(self.output_names):
                     raise ValueError(
                         f"When passing a list of lists as {what}, it should have one list per output "

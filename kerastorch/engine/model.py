@@ -376,7 +376,8 @@ class Model(layer_module.Layer):
     # -----------------------------------------------------------------------------------------
     def _prepare_optimizer(self):
         """(Re)builds the optimizer on the current trainable weights when they changed."""
-        version = layer_module.structure_version()
+        first = next(iter(self.parameters()), None)
+        version = (layer_module.structure_version(), None if first is None else (first.device, first.dtype))
         if self._optimizer_version == version:
             return
         params = self.trainable_weights
@@ -399,7 +400,7 @@ class Model(layer_module.Layer):
         y_preds = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         compiled = self._compiled
         loss = compiled(y, y_preds, sample_weight, self._regularization())
-        if self._optimizer_version != layer_module.structure_version():
+        if self._optimizer_version is None or self._optimizer_version[0] != layer_module.structure_version():
             self._prepare_optimizer()
         optimizer = self.optimizer
         optimizer.zero_grad(set_to_none=True)

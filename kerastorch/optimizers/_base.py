@@ -117,6 +117,7 @@ class Optimizer:
         self._params = None
         self._groups = []
         self._slots = {}
+        self._placement = None
         self._pending_weights = None
 
     # -- hyper-parameters ---------------------------------------------------------------------
@@ -190,10 +191,12 @@ class Optimizer:
                     + (f" of dtype {param.dtype}" if isinstance(param, torch.Tensor) else "")
                 )
         if self._params is not None and len(params) == len(self._params):
-            if all(a is b for a, b in zip(params, self._params)):
+            placement = [(p.device, p.dtype) for p in params]
+            if all(a is b for a, b in zip(params, self._params)) and placement == self._placement:
                 return
         self._build_state(params)
         self._params = params
+        self._placement = [(p.device, p.dtype) for p in params]
         if self._pending_weights is not None:
             pending, self._pending_weights = self._pending_weights, None
             self.set_weights(pending)
@@ -207,8 +210,9 @@ class Optimizer:
             index = previous.get(id(param))
             if index is not None and name in self._slots and self._params[index] is param:
                 slot = self._slots[name][index]
-                if slot.shape == param.shape and slot.dtype == param.dtype and slot.device == param.device:
-                    return slot
+                if slot.shape == param.shape:
+                    # A model moved to another device or dtype keeps its optimizer state.
+                    return slot.to(device=param.device, dtype=param.dtype)
             return self._init_slot(name, param)
 
         with torch.no_grad():

@@ -147,7 +147,13 @@ class TorchOptimizer(Optimizer):
         params = list(params)
         if self._params is not None and len(params) == len(self._params):
             if all(a is b for a, b in zip(params, self._params)):
+                placement = [(p.device, p.dtype) for p in params]
+                if placement != getattr(self, "_placement", None) and self._torch is not None:
+                    # The model moved: torch's load_state_dict casts the state to the params' device.
+                    self._torch.load_state_dict(self._torch.state_dict())
+                self._placement = placement
                 return
+        self._placement = [(p.device, p.dtype) for p in params]
         if self._given_instance:
             held = {id(p) for group in self._torch.param_groups for p in group["params"]}
             missing = [index for index, p in enumerate(params) if id(p) not in held]

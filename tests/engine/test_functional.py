@@ -277,3 +277,12 @@ def test_merge_layers_numerics_and_shape_checks():
         layers.concatenate([Input((3, 2)), Input((4, 2))], axis=-1)
     with pytest.raises(ValueError, match="exactly 2 inputs"):
         layers.subtract([a, b, a])
+
+
+def test_clone_model_keeps_lambda_layers():
+    from kerastorch.models import clone_model
+
+    x = Input((2,))
+    model = Model(x, layers.Lambda(lambda t: t * 3)(x))
+    clone = clone_model(model)
+    np.testing.assert_allclose(clone.predict(np.ones((1, 2))), [[3.0, 3.0]])

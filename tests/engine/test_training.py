@@ -320,3 +320,21 @@ def test_one_dimensional_targets_are_expanded_like_tf_keras():
     column = model.evaluate(x, y, verbose=0)
     np.testing.assert_allclose(flat, column, rtol=1e-6)
     assert flat[1] == pytest.approx(((model.predict(x) > 0.5) == y).mean())
+
+
+def test_single_output_metrics_as_list_of_lists():
+    model = linear_model(1, input_dim=3)
+    model.compile("sgd", "mse", metrics=[["mae"]])
+    assert model.metrics_names == ["loss", "mae"]
+
+
+def test_optimizer_state_follows_the_model_to_another_dtype():
+    x, y = separable(16)
+    model = linear_model(1, input_dim=4)
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    moments = model.optimizer.get_weights()
+    model.double()
+    model.fit(x.astype("float64"), y.astype("float64"), epochs=1, verbose=0)
+    assert model.optimizer.get_weights()[0] == moments[0] + 1
+    assert all(w.dtype == torch.float64 for w in model.optimizer.weights[1:])
