@@ -7,7 +7,7 @@ import keras
 from keras.models import Sequential
 from keras.layers import Dense, Dropout, Flatten
 from keras.layers import Conv2D, MaxPooling2D
-from keras.optimizers import SGD
+from keras.optimizers import Adam
 
 np.random.seed(1337)
 places = [(0, 0), (0, 8), (8, 0), (8, 8), (4, 4)]
@@ -43,9 +43,9 @@ model.add(Dense(64, activation='relu'))
 model.add(Dropout(0.5))
 model.add(Dense(10, activation='softmax'))
 
-sgd = SGD(lr=0.05, decay=1e-6, momentum=0.9, nesterov=True)
-model.compile(loss='categorical_crossentropy', optimizer=sgd, metrics=['accuracy'])
+adam = Adam(lr=0.002)
+model.compile(loss='categorical_crossentropy', optimizer=adam, metrics=['accuracy'])
 
-model.fit(x_train, y_train, batch_size=32, epochs=6, verbose=2)
+model.fit(x_train, y_train, batch_size=32, epochs=5, verbose=2)
 score = model.evaluate(x_test, y_test, batch_size=32)
 print('Test accuracy:', score[1])

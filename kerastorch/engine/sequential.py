@@ -100,9 +100,8 @@ class Sequential(model_module.Model):
         for key, module in list(self._modules.items()):
             if module is layer:
                 del self._modules[key]
-        if not self._stack and self._start is not None:
+        if not self._stack:
             self._start = None
-            self._modules.clear()
         if self._stack and (self._input_layer is not None or self._start is not None):
             self._rebuild_graph()
         else:
@@ -136,13 +135,6 @@ class Sequential(model_module.Model):
         self._is_graph_network = True
         self.built = True
         self._build_input_shape = inputs[0].shape if len(inputs) == 1 else [t.shape for t in inputs]
-        if self._start is not None:
-            # The branches' layers are this model's layers too: track them in graph order so that
-            # their weights are trained and listed as in the Keras functional model.
-            self._modules.clear()
-            for layer in self._graph.layers:
-                if not isinstance(layer, kt.InputLayer):
-                    self._track_layer(layer)
         if self._compile_args is not None and self._compiled is None:
             self._make_compiled()
 

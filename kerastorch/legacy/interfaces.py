@@ -412,6 +412,16 @@ KERAS1_MODULE_NAMES = {
             )
         },
     ),
+    # Keras 1 and 2.0-2.2: `from keras.engine import Layer, InputSpec, Input, Model, Merge, merge`.
+    "kerastorch.engine": {
+        "Layer": ("kerastorch.engine.layer", "Layer"),
+        "InputSpec": ("kerastorch.engine.layer", "InputSpec"),
+        "Input": ("kerastorch.engine.keras_tensor", "Input"),
+        "InputLayer": ("kerastorch.engine.keras_tensor", "InputLayer"),
+        "Model": ("kerastorch.engine.model", "Model"),
+        "Merge": ("kerastorch.legacy.layers", "Merge"),
+        "merge": ("kerastorch.legacy.layers", "merge"),
+    },
     "kerastorch.backend": {
         "image_dim_ordering": ("kerastorch.legacy.backend", "image_dim_ordering"),
         "set_image_dim_ordering": ("kerastorch.legacy.backend", "set_image_dim_ordering"),

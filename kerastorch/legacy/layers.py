@@ -211,6 +211,15 @@ class Merge(layer_module.Layer):
         """
         if self._merged is None:
             return None
+        if "branches" not in self._modules:
+            # The model this Merge starts holds the branches' layers through it: their weights are
+            # trained, listed (before the layers added after the Merge, as Keras 1 listed them) and
+            # saved with it.
+            unique = []
+            for layer in self.layers:
+                if not any(layer is seen for seen in unique):
+                    unique.append(layer)
+            self.branches = torch.nn.ModuleList(unique)
         return _source_inputs(self._merged), self._merged
 
     # -- shapes ---------------------------------------------------------------------------

@@ -171,6 +171,27 @@ def test_merge_of_models_pop_and_config_round_trip():
     assert not model.layers and not model.built
 
 
+def test_merge_of_models_saves_and_loads_the_branch_weights(tmp_path):
+    def build():
+        left, right = _branches(input_dim=3)
+        model = Sequential([Merge([left, right], mode="concat"), Dense(2)])
+        model.compile("sgd", "mse")
+        return model
+
+    model = build()
+    names = [name.split("/")[0] for name in model._weight_keras_names()]
+    assert names == [names[0], names[0], names[2], names[2], "dense_3", "dense_3"]  # branches, then the head
+    x = [np.random.rand(2, 3), np.random.rand(2, 3)]
+    model.save_weights(str(tmp_path / "weights.h5"))
+    other = build()
+    other.load_weights(str(tmp_path / "weights.h5"))
+    np.testing.assert_allclose(other.predict(x), model.predict(x), rtol=1e-6)
+    model.save(str(tmp_path / "model.h5"))
+    from kerastorch.models import load_model
+
+    np.testing.assert_allclose(load_model(str(tmp_path / "model.h5")).predict(x), model.predict(x), rtol=1e-6)
+
+
 def test_merge_config_round_trip_and_lambda_safe_mode():
     layer = Merge(mode="concat", concat_axis=1, name="m")
     clone = Merge.from_config(layer.get_config())
