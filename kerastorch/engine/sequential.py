@@ -140,8 +140,10 @@ class Sequential(model_module.Model):
 
     def build(self, input_shape=None):
         """Creates the graph and the weights for `input_shape` (batch dimension included)."""
+        if self._start is not None:  # connected to the inputs of its first layer's branches already
+            return
         if input_shape is None:
-            if self._input_layer is None and self._start is None:
+            if self._input_layer is None:
                 raise ValueError("You must provide an `input_shape` argument to build() a Sequential model.")
         else:
             if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
