@@ -805,3 +805,25 @@ def test_cuda_step_matches_cpu_without_host_sync(kind, config):
         torch.cuda.set_sync_debug_mode("default")
     for a, b in zip(params, cpu_params):
         np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_torch_adamw_config_round_trip():
+    from kerastorch import optimizers as opt_module
+
+    wrapped = opt_module.TorchOptimizer(torch.optim.AdamW, lr=0.01, weight_decay=0.1)
+    params = [torch.nn.Parameter(torch.ones(2))]
+    wrapped.build(params)
+    rebuilt = opt_module.TorchOptimizer.from_config(wrapped.get_config())
+    rebuilt.build(params)
+    assert rebuilt.optimizer.defaults["weight_decay"] == 0.1
+    assert float(rebuilt.lr) == pytest.approx(0.01)
+
+
+def test_loss_scale_optimizer_deserializes_by_name():
+    from kerastorch import mixed_precision
+    from kerastorch import optimizers as opt_module
+
+    original = mixed_precision.LossScaleOptimizer(opt_module.Adam(0.01))
+    restored = opt_module.deserialize(opt_module.serialize(original))
+    assert isinstance(restored, mixed_precision.LossScaleOptimizer)
+    assert float(restored.inner_optimizer.lr) == pytest.approx(0.01)

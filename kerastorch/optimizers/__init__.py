@@ -115,6 +115,10 @@ def deserialize(config, custom_objects=None):
     if cls is None:
         if short_name == "TorchOptimizer":
             return TorchOptimizer.from_config(inner, custom_objects=objects)
+        if short_name == "LossScaleOptimizer":
+            from kerastorch import mixed_precision  # imports this module: kept local
+
+            return mixed_precision.LossScaleOptimizer.from_config(inner, custom_objects=objects)
         cls = OPTIMIZERS.get(short_name.lower())
     if cls is None:
         raise ValueError(f"Unknown optimizer {class_name!r}. Valid names: {', '.join(sorted(OPTIMIZERS))}.")

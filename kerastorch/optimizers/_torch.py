@@ -293,9 +293,12 @@ class TorchOptimizer(Optimizer):
     def get_config(self):
         """{'name', 'optimizer' (dotted torch class path), 'learning_rate', 'optimizer_config', clip keys}."""
         source = self._torch.defaults if self._torch is not None else self._torch_kwargs
+        # torch's `defaults` may hold keys its constructor does not take (AdamW's decoupled_weight_decay).
+        accepted = inspect.signature(self.torch_class.__init__).parameters
+        takes_any = any(p.kind == p.VAR_KEYWORD for p in accepted.values())
         optimizer_config = {}
         for key, value in source.items():
-            if key == "lr":
+            if key == "lr" or (key not in accepted and not takes_any):
                 continue
             value = _config_value(value)
             if value is not _UNSERIALIZABLE:

@@ -184,8 +184,6 @@ def apply_legacy_hooks(class_name, config):
 def normalize_dtype(dtype):
     """A dtype name from a name or a dtype policy config (`DTypePolicy`, tf.keras `Policy`).
 
-    Mixed-precision policies keep their float32 variables; the float16 compute is not reproduced.
-
     Args:
         dtype: None, a name, or `{'class_name': 'DTypePolicy' | 'Policy' | ..., 'config': {'name': ...}}`.
     """
@@ -193,13 +191,7 @@ def normalize_dtype(dtype):
         inner = dtype.get("config")
         name = inner.get("name") if isinstance(inner, dict) else inner
         dtype = name if name is not None else dtype.get("name")
-    if isinstance(dtype, str) and dtype.startswith("mixed_"):
-        _warn_once(
-            ("dtype", dtype),
-            f"The dtype policy {dtype!r} is loaded as 'float32' (its variable dtype): kerastorch computes "
-            "these layers in float32.",
-        )
-        return "float32"
+    # Mixed policies ('mixed_float16', 'mixed_bfloat16') pass through: layers accept them.
     return dtype
 
 

@@ -249,14 +249,14 @@ def test_keras3_layer_config_with_module_policy_and_initializer_dicts():
     assert layer.get_config()["kernel_regularizer"]["config"]["l2"] == pytest.approx(0.01)
 
 
-def test_tf_keras_mixed_precision_policy_loads_as_float32_with_a_warning():
+def test_tf_keras_mixed_precision_policy_is_kept():
     config = {
         "class_name": "Dense",
         "config": {"units": 2, "dtype": {"class_name": "Policy", "config": {"name": "mixed_float16"}}},
     }
-    with pytest.warns(UserWarning, match="mixed_float16"):
-        layer = serialization.deserialize_layer(config)
-    assert layer.dtype == "float32"
+    layer = serialization.deserialize_layer(config)
+    assert layer.dtype_policy.name == "mixed_float16"
+    assert layer.dtype == "float32"  # variables stay float32 under a mixed policy
 
 
 def test_newer_keras_keys_at_default_are_dropped_and_others_refused():
