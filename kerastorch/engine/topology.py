@@ -21,9 +21,9 @@ def get_source_inputs(tensor, layer=None, node_index=None):
         tensor: a symbolic tensor.
         layer, node_index: accepted for Keras 2 compatibility (the tensor's own history is used).
     """
-    from kerastorch.legacy import layers as legacy_layers
+    from kerastorch.legacy import merge as legacy_merge
 
-    return legacy_layers._source_inputs(tensor)
+    return legacy_merge._source_inputs(tensor)
 
 
 __all__ = [
