@@ -695,3 +695,9 @@ def test_constructor_errors():
         metrics.Reduce("median", name="r")
     with pytest.raises(ValueError, match="y_pred.shape=\\(2, 3\\)"):
         metrics.Precision().update_state(t([[1.0, 0.0]]), t([[0.5, 0.5, 0.5], [0.1, 0.2, 0.3]]))
+
+
+def test_keras1_metric_names_are_renamed_or_refused():
+    assert metrics.get("cosine") is metrics.cosine_similarity
+    with pytest.raises(ValueError, match="removed in Keras 2"):
+        metrics.get("fmeasure")

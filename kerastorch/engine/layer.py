@@ -445,10 +445,6 @@ class Layer(torch.nn.Module):
         from kerastorch import initializers
         from kerastorch import regularizers
 
-        legacy_positional = isinstance(name, (tuple, list)) and (shape is None or isinstance(shape, str))
-        if legacy_positional:
-            # Keras 1 order: add_weight(shape, initializer, name=None, ...).
-            name, shape, initializer = (kwargs.pop("name", None), tuple(name), initializer or shape)
         for key in ("use_resource", "synchronization", "aggregation", "partitioner", "experimental_autocast", "autocast"):
             kwargs.pop(key, None)
         if kwargs:

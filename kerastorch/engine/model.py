@@ -628,6 +628,8 @@ class Model(layer_module.Layer):
         Args are those of Keras 2.3 `fit` (see the README); `epochs` is the index of the final
         epoch when `initial_epoch` is given.
         """
+        if "nb_epoch" in kwargs and epochs != 1:
+            raise TypeError(f"fit() got both `nb_epoch` (Keras 1) and `epochs={epochs!r}`; pass only `epochs`.")
         kwargs = _legacy_kwargs("fit", kwargs)
         epochs = kwargs.pop("epochs", epochs)
         if kwargs:
@@ -824,7 +826,11 @@ class Model(layer_module.Layer):
         **kwargs,
     ):
         """fit() on a generator or Sequence (Keras 2 spelling)."""
-        kwargs = _legacy_kwargs("fit_generator", kwargs)
+        if "nb_epoch" in kwargs and epochs != 1:
+            raise TypeError(
+                f"fit_generator() got both `nb_epoch` (Keras 1) and `epochs={epochs!r}`; pass only `epochs`."
+            )
+        kwargs = _legacy_kwargs("fit_generator", kwargs, generator)
         epochs = kwargs.pop("epochs", epochs)
         steps_per_epoch = kwargs.pop("steps_per_epoch", steps_per_epoch)
         validation_steps = kwargs.pop("validation_steps", validation_steps)
@@ -963,12 +969,12 @@ class Model(layer_module.Layer):
         return f"name={self.name!r}"
 
 
-def _legacy_kwargs(method, kwargs):
+def _legacy_kwargs(method, kwargs, generator=None):
     if not kwargs:
         return kwargs
     from kerastorch.legacy import interfaces
 
-    return interfaces.convert_method_kwargs(method, kwargs)
+    return interfaces.convert_method_kwargs(method, kwargs, generator=generator)
 
 
 def _split_for_validation(model, x, y, sample_weight, validation_split):

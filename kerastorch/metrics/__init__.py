@@ -230,6 +230,11 @@ def deserialize(config, custom_objects=None):
         elif config in METRIC_CLASSES and config not in _NOT_BY_NAME:
             obj = METRIC_CLASSES[config]
         else:
+            from kerastorch.legacy import interfaces  # Keras 1 names: renamed or removed metrics
+
+            renamed = interfaces.check_metric_name(config)
+            if renamed != config:
+                return deserialize(renamed, custom_objects)
             raise ValueError(f"Unknown metric function {config!r}. Valid names: {_valid_names()}.")
         return obj() if inspect.isclass(obj) else obj
     if isinstance(config, dict):

@@ -338,3 +338,10 @@ def test_optimizer_state_follows_the_model_to_another_dtype():
     model.fit(x.astype("float64"), y.astype("float64"), epochs=1, verbose=0)
     assert model.optimizer.get_weights()[0] == moments[0] + 1
     assert all(w.dtype == torch.float64 for w in model.optimizer.weights[1:])
+
+
+def test_nb_epoch_with_epochs_is_a_type_error_naming_both():
+    model = linear_model(1, input_dim=3)
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match="nb_epoch.*epochs"):
+        model.fit(np.zeros((4, 3)), np.zeros((4, 1)), epochs=3, nb_epoch=2, verbose=0)
