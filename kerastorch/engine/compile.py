@@ -156,39 +156,32 @@ class CompiledLoss:
             return fn
         return metrics_module.MeanMetricWrapper(fn, name=spec if isinstance(spec, str) else _fn_name(fn))
 
-    def build_metrics(self, y_preds):
-        """Creates the metric objects once the output shapes are known."""
+    def _log_names(self):
+        """[(output index, spec, weighted, log name)] in Keras order; weighted duplicates get a prefix."""
         multi = len(self.output_names) > 1
-        self.metric_objects = []
-        names_seen = set()
+        entries, seen = [], set()
         for index, name in enumerate(self.output_names):
-            shape = tuple(y_preds[index].shape)
-            per_output = []
             for weighted, specs in ((False, self.metric_specs[index]), (True, self.weighted_metric_specs[index])):
                 for spec in specs:
-                    metric = self._resolve_metric(spec, index, shape)
-                    base = spec if isinstance(spec, str) else metric.name
+                    base = spec if isinstance(spec, str) else _fn_name(spec)
                     log_name = f"{name}_{base}" if multi else base
-                    if weighted and log_name in names_seen:
+                    if weighted and log_name in seen:
                         log_name = f"{name}_weighted_{base}" if multi else f"weighted_{base}"
-                    names_seen.add(log_name)
-                    per_output.append((log_name, metric, weighted))
-            self.metric_objects.append(per_output)
+                    seen.add(log_name)
+                    entries.append((index, spec, weighted, log_name))
+        return entries
+
+    def build_metrics(self, y_preds):
+        """Creates the metric objects once the output shapes are known."""
+        self.metric_objects = [[] for _ in self.output_names]
+        for index, spec, weighted, log_name in self._log_names():
+            metric = self._resolve_metric(spec, index, tuple(y_preds[index].shape))
+            self.metric_objects[index].append((log_name, metric, weighted))
 
     @property
     def metrics_names(self):
         names = ["loss"] + [t.name for t in self._output_trackers]
-        if self.metric_objects is not None:
-            for per_output in self.metric_objects:
-                names.extend(log_name for log_name, _, _ in per_output)
-        else:
-            multi = len(self.output_names) > 1
-            for index, name in enumerate(self.output_names):
-                for specs in (self.metric_specs[index], self.weighted_metric_specs[index]):
-                    for spec in specs:
-                        base = spec if isinstance(spec, str) else _fn_name(spec)
-                        names.append(f"{name}_{base}" if multi else base)
-        return names
+        return names + [log_name for _, _, _, log_name in self._log_names()]
 
     # -----------------------------------------------------------------------------------------
     def __call__(self, y_trues, y_preds, sample_weights, regularization=None):

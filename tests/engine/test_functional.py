@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from kerastorch import callbacks
 from kerastorch import layers
 from kerastorch import optimizers
 from kerastorch.layers import Dense
@@ -286,3 +287,30 @@ def test_clone_model_keeps_lambda_layers():
     model = Model(x, layers.Lambda(lambda t: t * 3)(x))
     clone = clone_model(model)
     np.testing.assert_allclose(clone.predict(np.ones((1, 2))), [[3.0, 3.0]])
+
+
+def test_class_weight_per_output_changes_only_that_output_loss():
+    model = build_two_in_two_out()
+    model.compile("sgd", ["mse", "categorical_crossentropy"])
+    rng = np.random.RandomState(4)
+    xa, xb = rng.randn(6, 10).astype("float32"), rng.randn(6, 5).astype("float32")
+    y_reg = rng.randn(6, 2).astype("float32")
+    y_cls = np.eye(3)[[0, 1, 2, 0, 1, 2]].astype("float32")
+    reg, cls = numpy_forward(model, xa, xb)
+    per_sample_ce = -(y_cls * np.log(np.clip(cls, 1e-7, 1 - 1e-7))).sum(1)
+    weights = np.array([1.0, 2.0, 0.0])[y_cls.argmax(1)]
+    capture = FirstBatchLogs()
+    model.fit([xa, xb], [y_reg, y_cls], class_weight={"out_cls": {0: 1.0, 1: 2.0, 2: 0.0}},
+              batch_size=6, epochs=1, verbose=0, shuffle=False, callbacks=[capture])
+    assert capture.logs["out_cls_loss"] == pytest.approx((per_sample_ce * weights).sum() / 6, rel=1e-5)
+    assert capture.logs["out_reg_loss"] == pytest.approx(((reg - y_reg) ** 2).mean(), rel=1e-5)
+
+
+class FirstBatchLogs(callbacks.Callback):
+    """Keeps the logs of the first training batch (computed before the update)."""
+
+    logs = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.logs is None:
+            self.logs = {key: float(value) for key, value in logs.items()}

@@ -345,3 +345,34 @@ def test_nb_epoch_with_epochs_is_a_type_error_naming_both():
     model.compile("sgd", "mse")
     with pytest.raises(TypeError, match="nb_epoch.*epochs"):
         model.fit(np.zeros((4, 3)), np.zeros((4, 1)), epochs=3, nb_epoch=2, verbose=0)
+
+
+def test_weighted_metrics_use_sample_weights_and_plain_metrics_do_not():
+    model = linear_model(1, kernel=[[1.0], [0.0], [0.0]], bias=[0.0])
+    model.compile("sgd", "mse", metrics=["mae"], weighted_metrics=["mae"])
+    x = np.array([[1, 0, 0], [2, 0, 0], [3, 0, 0], [4, 0, 0]], "float32")
+    y = np.zeros((4, 1), "float32")
+    w = np.array([1.0, 0.0, 0.0, 1.0], "float32")
+    assert model.metrics_names == ["loss", "mae", "weighted_mae"]
+    loss, mae, weighted_mae = model.evaluate(x, y, sample_weight=w, verbose=0)
+    assert mae == pytest.approx(2.5)  # (1 + 2 + 3 + 4) / 4, weights ignored
+    assert weighted_mae == pytest.approx(2.5)  # (1 + 4) / 2
+    assert loss == pytest.approx((1 + 16) / 4)
+    w = np.array([0.0, 0.0, 1.0, 1.0], "float32")
+    _, mae, weighted_mae = model.evaluate(x, y, sample_weight=w, verbose=0)
+    assert mae == pytest.approx(2.5) and weighted_mae == pytest.approx(3.5)
+
+
+def test_model_checkpoint_files_written_during_fit_load(tmp_path):
+    from kerastorch.models import load_model
+
+    x, y = separable(32)
+    model = Sequential([Dense(4, activation="relu", input_shape=(4,)), Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    pattern = str(tmp_path / "weights.{epoch:02d}-{val_loss:.2f}.h5")
+    model.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=[callbacks.ModelCheckpoint(pattern)])
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 2 and files[0].startswith("weights.01-") and files[1].startswith("weights.02-")
+    restored = load_model(str(tmp_path / files[1]))
+    np.testing.assert_allclose(restored.predict(x), model.predict(x), rtol=1e-6)
+    assert restored.train_on_batch(x, y)[0] == pytest.approx(model.train_on_batch(x, y)[0], rel=1e-6)
