@@ -21,10 +21,11 @@ demo: $(STAMP)
 	$(PY) examples/quickstart.py
 
 test: $(STAMP)
+	$(PY) -m ruff check kerastorch tests examples bench compat
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 lint: $(STAMP)
-	$(PY) -m ruff check kerastorch tests examples bench
+	$(PY) -m ruff check kerastorch tests examples bench compat
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -150,7 +150,10 @@ def run_torch(name, device, repeats):
 
 
 def run_kerastorch(name, device, repeats):
-    from kerastorch import backend, layers, models, optimizers
+    from kerastorch import backend
+    from kerastorch import layers
+    from kerastorch import models
+    from kerastorch import optimizers
 
     backend.set_device(device)
     x, y = make_data(name)

@@ -4,7 +4,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from kerastorch.layers import Dense, Dropout
+from kerastorch.layers import Dense
+from kerastorch.layers import Dropout
 from kerastorch.models import Sequential
 from kerastorch.utils import to_categorical
 

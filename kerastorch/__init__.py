@@ -19,7 +19,8 @@ from kerastorch import preprocessing
 from kerastorch import regularizers
 from kerastorch import utils
 from kerastorch.engine.keras_tensor import Input
-from kerastorch.models import Model, Sequential
+from kerastorch.models import Model
+from kerastorch.models import Sequential
 
 __all__ = [
     "__version__",

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend, constraints
+from kerastorch import backend
+from kerastorch import constraints
 
 EPS = 1e-7
 W = np.random.RandomState(0).randn(5, 4).astype(np.float32) * 3

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend, initializers
+from kerastorch import backend
+from kerastorch import initializers
 
 LARGE = (300, 400)
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import losses, metrics
+from kerastorch import losses
+from kerastorch import metrics
 
 DATA = np.load(os.path.join(os.path.dirname(__file__), "data", "metrics_keras.npz"))
 BATCHES = [{key[3:]: DATA[key] for key in DATA.files if key.startswith(f"b{i}_")} for i in range(3)]

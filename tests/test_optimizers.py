@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from kerastorch import backend, optimizers
+from kerastorch import backend
+from kerastorch import optimizers
 
 SHAPES = [(3,), (2, 2), (4,)]
 GRAD_SCALES = [1.0, 0.2, 1.5, 0.05, 0.7]

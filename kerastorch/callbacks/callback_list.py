@@ -2,7 +2,8 @@
 
 import collections.abc
 
-from kerastorch.callbacks import base, loggers
+from kerastorch.callbacks import base
+from kerastorch.callbacks import loggers
 from kerastorch.utils import generic_utils
 
 __all__ = ["CallbackList"]

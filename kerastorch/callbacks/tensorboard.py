@@ -264,7 +264,10 @@ def _weight_as_image(value):
 def _keras_model_summary(config):
     """A summary TensorBoard's graph dashboard reads as a Keras model (plugin graph_keras_model)."""
     try:
-        from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+        from tensorboard.compat.proto import summary_pb2
+        from tensorboard.compat.proto import tensor_pb2
+        from tensorboard.compat.proto import tensor_shape_pb2
+        from tensorboard.compat.proto import types_pb2
     except ImportError:
         return None
     metadata = summary_pb2.SummaryMetadata(

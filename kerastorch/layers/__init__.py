@@ -112,19 +112,17 @@ from kerastorch.layers.reshaping import UpSampling3D  # noqa: F401
 from kerastorch.layers.reshaping import ZeroPadding1D  # noqa: F401
 from kerastorch.layers.reshaping import ZeroPadding2D  # noqa: F401
 from kerastorch.layers.reshaping import ZeroPadding3D  # noqa: F401
+from kerastorch.layers.torch_wrapper import TorchModuleWrapper  # noqa: F401
 from kerastorch.layers.wrappers import Bidirectional  # noqa: F401
 from kerastorch.layers.wrappers import TimeDistributed  # noqa: F401
 from kerastorch.layers.wrappers import Wrapper  # noqa: F401
-from kerastorch.layers.torch_wrapper import TorchModuleWrapper  # noqa: F401
-from kerastorch.legacy.layers import (  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-    Merge,
-    merge,
-    TimeDistributedDense,
-    MaxoutDense,
-    Highway,
-    AtrousConvolution1D,
-    AtrousConvolution2D,
-)
+from kerastorch.legacy.layers import AtrousConvolution1D  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+from kerastorch.legacy.layers import AtrousConvolution2D  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+from kerastorch.legacy.layers import Highway  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+from kerastorch.legacy.layers import MaxoutDense  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+from kerastorch.legacy.layers import Merge  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+from kerastorch.legacy.layers import TimeDistributedDense  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+from kerastorch.legacy.layers import merge  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
 from kerastorch.saving.serialization import deserialize_layer as deserialize
 from kerastorch.saving.serialization import serialize_layer as serialize
 

@@ -10,7 +10,10 @@ import itertools
 import numpy as np
 import torch
 
-from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch import activations
+from kerastorch import constraints
+from kerastorch import initializers
+from kerastorch import regularizers
 from kerastorch.engine import layer as base_layer
 from kerastorch.utils import conv_utils
 

@@ -40,7 +40,13 @@ Constraints are applied by the training loop after `step()`.
 import torch
 
 from kerastorch.optimizers._base import Optimizer
-from kerastorch.optimizers._keras import SGD, Adadelta, Adagrad, Adam, Adamax, Nadam, RMSprop
+from kerastorch.optimizers._keras import SGD
+from kerastorch.optimizers._keras import Adadelta
+from kerastorch.optimizers._keras import Adagrad
+from kerastorch.optimizers._keras import Adam
+from kerastorch.optimizers._keras import Adamax
+from kerastorch.optimizers._keras import Nadam
+from kerastorch.optimizers._keras import RMSprop
 from kerastorch.optimizers._torch import TorchOptimizer
 
 __all__ = [

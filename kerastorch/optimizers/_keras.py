@@ -7,7 +7,8 @@ import torch
 
 from kerastorch import backend
 from kerastorch.optimizers import _base
-from kerastorch.optimizers._base import Optimizer, _Variable
+from kerastorch.optimizers._base import Optimizer
+from kerastorch.optimizers._base import _Variable
 
 
 def _epsilon(value, owner):

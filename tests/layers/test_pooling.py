@@ -176,7 +176,8 @@ def test_input_errors_name_the_layer():
 
 def test_in_a_trained_model():
     from kerastorch.engine.keras_tensor import Input
-    from kerastorch.layers import convolutional, core
+    from kerastorch.layers import convolutional
+    from kerastorch.layers import core
     from kerastorch.models import Model
 
     inputs = Input((6, 6, 2))
