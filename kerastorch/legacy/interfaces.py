@@ -156,7 +156,8 @@ def _sequence_input(object_name, args, kwargs):
         key = "input_shape" if "input_shape" in kwargs else "batch_input_shape"
         raise _both_error(object_name, "input_dim/input_length", key)
     kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
-    return args, kwargs, ["input_dim"]
+    # Keras 2 itself still takes input_dim/input_length on recurrent and 1D layers: no warning.
+    return args, kwargs, []
 
 
 @_documented(
