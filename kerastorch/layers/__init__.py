@@ -1,7 +1,6 @@
 """Keras layers: the public layer classes, and (de)serialization by class name."""
 
-# Keras aliases (Convolution2D, MaxPool2D, ...) are found by name when configs are deserialized.
-from kerastorch.engine import layer as _layer_module  # noqa: E402
+from kerastorch.engine import layer as _layer_module
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.engine.keras_tensor import InputLayer
 from kerastorch.engine.keras_tensor import TensorOp
@@ -97,6 +96,8 @@ from kerastorch.layers.pooling import MaxPooling3D  # noqa: F401
 from kerastorch.layers.recurrent import GRU  # noqa: F401
 from kerastorch.layers.recurrent import LSTM  # noqa: F401
 from kerastorch.layers.recurrent import RNN  # noqa: F401
+from kerastorch.layers.recurrent import CuDNNGRU  # noqa: F401
+from kerastorch.layers.recurrent import CuDNNLSTM  # noqa: F401
 from kerastorch.layers.recurrent import SimpleRNN  # noqa: F401
 from kerastorch.layers.recurrent_cells import DropoutRNNCellMixin  # noqa: F401
 from kerastorch.layers.recurrent_cells import GRUCell  # noqa: F401
@@ -116,16 +117,19 @@ from kerastorch.layers.torch_wrapper import TorchModuleWrapper  # noqa: F401
 from kerastorch.layers.wrappers import Bidirectional  # noqa: F401
 from kerastorch.layers.wrappers import TimeDistributed  # noqa: F401
 from kerastorch.layers.wrappers import Wrapper  # noqa: F401
-from kerastorch.legacy.layers import AtrousConvolution1D  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-from kerastorch.legacy.layers import AtrousConvolution2D  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-from kerastorch.legacy.layers import Highway  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-from kerastorch.legacy.layers import MaxoutDense  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-from kerastorch.legacy.layers import Merge  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-from kerastorch.legacy.layers import TimeDistributedDense  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
-from kerastorch.legacy.layers import merge  # noqa: F401  (Keras 1 objects; `merge` is the Keras 1 function)
+
+# Keras 1 objects; `merge` is the Keras 1 function (the module stays importable by path).
+from kerastorch.legacy.layers import AtrousConvolution1D  # noqa: F401
+from kerastorch.legacy.layers import AtrousConvolution2D  # noqa: F401
+from kerastorch.legacy.layers import Highway  # noqa: F401
+from kerastorch.legacy.layers import MaxoutDense  # noqa: F401
+from kerastorch.legacy.layers import Merge  # noqa: F401
+from kerastorch.legacy.layers import TimeDistributedDense  # noqa: F401
+from kerastorch.legacy.layers import merge  # noqa: F401
 from kerastorch.saving.serialization import deserialize_layer as deserialize
 from kerastorch.saving.serialization import serialize_layer as serialize
 
+# Keras aliases (Convolution2D, MaxPool2D, ...) are found by name when configs are deserialized.
 for _name, _value in list(globals().items()):
     if isinstance(_value, type) and issubclass(_value, Layer) and not _name.startswith("_"):
         _layer_module.LAYER_REGISTRY.setdefault(_name, _value)
@@ -254,6 +258,8 @@ __all__ = [
     "AtrousConvolution1D",
     "AtrousConvolution2D",
     "TorchModuleWrapper",
+    "CuDNNLSTM",
+    "CuDNNGRU",
 ]
 
 # Keras 1 arguments (`Dense(output_dim=...)`, `Convolution2D(32, 3, 3)`) convert with a warning.

@@ -28,6 +28,8 @@ __all__ = [
     "SimpleRNN",
     "LSTM",
     "GRU",
+    "CuDNNLSTM",
+    "CuDNNGRU",
     "SimpleRNNCell",
     "LSTMCell",
     "GRUCell",
@@ -1005,3 +1007,69 @@ class GRU(_CellLayer):
 _forward_to_cell(SimpleRNN, _COMMON_PROPERTIES)
 _forward_to_cell(LSTM, _COMMON_PROPERTIES + ("recurrent_activation", "unit_forget_bias", "implementation"))
 _forward_to_cell(GRU, _COMMON_PROPERTIES + ("recurrent_activation", "implementation", "reset_after"))
+
+
+_CUDNN_DROPPED_KEYS = (
+    "activation",
+    "recurrent_activation",
+    "use_bias",
+    "dropout",
+    "recurrent_dropout",
+    "implementation",
+    "unroll",
+    "time_major",
+    "reset_after",
+)
+
+
+class CuDNNLSTM(LSTM):
+    """Keras 2's CuDNNLSTM: an LSTM fixed to tanh/sigmoid, no dropout (runs on cuDNN on GPU, fused on CPU).
+
+    Files written with CuDNNLSTM (bias of shape `(8 * units,)`) load into it; its weights are the
+    LSTM's (`kernel`, `recurrent_kernel`, `bias` of shape `(4 * units,)`).
+
+    Args:
+        units: dimensionality of the output.
+        kernel_initializer, recurrent_initializer, bias_initializer, unit_forget_bias: as LSTM.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer: as LSTM.
+        kernel_constraint, recurrent_constraint, bias_constraint: as LSTM.
+        return_sequences, return_state, go_backwards, stateful: as LSTM.
+    """
+
+    def __init__(self, units, **kwargs):
+        for key in _CUDNN_DROPPED_KEYS:
+            if key in kwargs:
+                raise TypeError(f"CuDNNLSTM does not take `{key}` (it is fixed by cuDNN); use LSTM instead.")
+        super().__init__(units, activation="tanh", recurrent_activation="sigmoid", **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in _CUDNN_DROPPED_KEYS:
+            config.pop(key, None)
+        return config
+
+
+class CuDNNGRU(GRU):
+    """Keras 2's CuDNNGRU: a GRU with reset_after=True fixed to tanh/sigmoid, no dropout.
+
+    Files written with CuDNNGRU (bias of shape `(6 * units,)`) load into it.
+
+    Args:
+        units: dimensionality of the output.
+        kernel_initializer, recurrent_initializer, bias_initializer: as GRU.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer: as GRU.
+        kernel_constraint, recurrent_constraint, bias_constraint: as GRU.
+        return_sequences, return_state, go_backwards, stateful: as GRU.
+    """
+
+    def __init__(self, units, **kwargs):
+        for key in _CUDNN_DROPPED_KEYS:
+            if key in kwargs:
+                raise TypeError(f"CuDNNGRU does not take `{key}` (it is fixed by cuDNN); use GRU instead.")
+        super().__init__(units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in _CUDNN_DROPPED_KEYS:
+            config.pop(key, None)
+        return config

@@ -695,3 +695,33 @@ def test_stateful_lstm_trains_on_cuda():
     history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert model.layers[0].states[0].device.type == "cuda"
+
+
+def test_cudnn_layers_are_fixed_lstm_and_gru_that_load_cudnn_weights():
+    from kerastorch.layers import GRU
+    from kerastorch.layers import LSTM
+    from kerastorch.layers import CuDNNGRU
+    from kerastorch.layers import CuDNNLSTM
+    from kerastorch.saving import legacy_weights
+    from kerastorch.saving import serialization
+
+    rng = np.random.RandomState(0)
+    x = rng.randn(2, 5, 3).astype("float32")
+    cudnn = CuDNNLSTM(4, return_sequences=True)
+    plain = LSTM(4, return_sequences=True)
+    cudnn.build((None, 5, 3))
+    plain.build((None, 5, 3))
+    # A CuDNNLSTM file stores input and recurrent biases separately: (8 * units,).
+    kernel, recurrent = rng.randn(3, 16).astype("float32"), rng.randn(4, 16).astype("float32")
+    bias_in, bias_rec = rng.randn(16).astype("float32"), rng.randn(16).astype("float32")
+    cudnn.set_weights(legacy_weights.convert_rnn_weights(cudnn, [kernel, recurrent, np.concatenate([bias_in, bias_rec])]))
+    assert cudnn.get_weights()[2].shape == (16,)
+    plain.set_weights(cudnn.get_weights())
+    np.testing.assert_allclose(cudnn(x).detach().numpy(), plain(x).detach().numpy(), rtol=1e-6)
+    config = serialization.serialize_layer(cudnn)
+    assert "recurrent_activation" not in config["config"] and config["class_name"] == "CuDNNLSTM"
+    assert isinstance(serialization.deserialize_layer(config), CuDNNLSTM)
+    gru = CuDNNGRU(2)
+    assert isinstance(gru, GRU) and gru.cell.reset_after
+    with pytest.raises(TypeError, match="recurrent_dropout"):
+        CuDNNLSTM(2, recurrent_dropout=0.1)

@@ -58,6 +58,8 @@ LAYER_ARGS = {
     "RNN": dict(cell=KL.SimpleRNNCell(3), return_sequences=True),
     "SimpleRNN": dict(units=3, go_backwards=True),
     "LSTM": dict(units=3, return_state=True, unit_forget_bias=False),
+    "CuDNNLSTM": dict(units=3, return_sequences=True),
+    "CuDNNGRU": dict(units=3),
     "GRU": dict(units=3, reset_after=False),
     "Embedding": dict(input_dim=10, output_dim=3, mask_zero=True, input_length=4),
     "Dot": dict(axes=1, normalize=True),
