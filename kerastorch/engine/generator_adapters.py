@@ -7,6 +7,7 @@ import warnings
 import torch
 
 from kerastorch.engine import data_adapters
+from kerastorch.engine import training_data
 
 
 def _sequence_class():
@@ -135,13 +136,13 @@ class GeneratorAdapter:
     def _standardize(self, item):
         model = self.model
         x, y, sw = _unpack(item, model)
-        xs = model._standardize_x(x)
+        xs = training_data.standardize_x(model, x)
         model._ensure_built_for(xs)
         device = model._target_device()
         ys = sws = None
         if y is not None:
-            ys = model._standardize_y(y)
-            sws = model._standardize_sample_weights(sw, self.class_weight, ys)
+            ys = training_data.standardize_y(model, y)
+            sws = training_data.standardize_sample_weights(model, sw, self.class_weight, ys)
         elif self.for_training:
             raise ValueError(
                 "Output of generator should be a tuple `(x, y, sample_weight)` or `(x, y)`. Found only x."
