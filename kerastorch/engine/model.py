@@ -14,7 +14,11 @@ from kerastorch.engine import layer as layer_module
 from kerastorch.engine import loops
 from kerastorch.engine import training_data
 
-_COMPILE_IGNORED = ("steps_per_execution", "experimental_steps_per_execution", "distribute", "options")
+# tf.keras performance knobs with no meaning for an eager torch loop (each step already runs as
+# queued kernels); accepted so that tf.keras compile() calls run unchanged.
+_COMPILE_PERFORMANCE_ONLY = ("steps_per_execution", "experimental_steps_per_execution")
+# TF 1 graph-mode arguments: only their "unset" value is accepted.
+_COMPILE_TF1_ONLY = ("distribute", "options", "run_options", "run_metadata")
 
 
 class Model(layer_module.Layer):
@@ -308,10 +312,17 @@ class Model(layer_module.Layer):
             weighted_metrics: metrics weighted by sample_weight / class_weight.
             target_tensors: arrays used as targets when fit() is called without `y`.
             run_eagerly: accepted for compatibility (kerastorch always runs eagerly).
+            steps_per_execution: accepted for compatibility; each step already runs as queued kernels.
             jit_compile: compile the train step with torch.compile.
         """
-        for key in _COMPILE_IGNORED:
+        for key in _COMPILE_PERFORMANCE_ONLY:
             kwargs.pop(key, None)
+        for key in _COMPILE_TF1_ONLY:
+            if kwargs.pop(key, None) is not None:
+                raise ValueError(
+                    f"compile() argument `{key}` is a TensorFlow 1 graph option and is not supported; for "
+                    "multi-GPU training launch the script with torchrun (see docs/distributed.md)."
+                )
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in compile(): {', '.join(map(repr, sorted(kwargs)))}.")
         self.optimizer = mixed_precision.maybe_wrap_optimizer(self, optimizers_module.get(optimizer))

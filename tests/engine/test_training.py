@@ -376,3 +376,10 @@ def test_model_checkpoint_files_written_during_fit_load(tmp_path):
     restored = load_model(str(tmp_path / files[1]))
     np.testing.assert_allclose(restored.predict(x), model.predict(x), rtol=1e-6)
     assert restored.train_on_batch(x, y)[0] == pytest.approx(model.train_on_batch(x, y)[0], rel=1e-6)
+
+
+def test_compile_tf1_graph_options_raise_and_performance_knobs_are_accepted():
+    model = linear_model(1, input_dim=3)
+    model.compile("sgd", "mse", steps_per_execution=4)
+    with pytest.raises(ValueError, match="`distribute` is a TensorFlow 1 graph option"):
+        model.compile("sgd", "mse", distribute=object())
