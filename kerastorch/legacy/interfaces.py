@@ -9,6 +9,8 @@ them in, and registers the same tables for Keras 1 model configs.
 
 import functools
 import inspect
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -318,12 +320,25 @@ FUNCTION_CONVERSIONS = {
 _WARNED = set()
 
 
-def _warn_once(key, message, stacklevel=4):
-    """Warns `message` the first time `key` is seen (per process)."""
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel():
+    """The `stacklevel` that points a warning at the first caller outside kerastorch."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _warn_once(key, message, stacklevel=None):
+    """Warns `message` the first time `key` is seen (per process), pointing at the user's line."""
     if key in _WARNED:
         return
     _WARNED.add(key)
-    warnings.warn(message, UserWarning, stacklevel=stacklevel)
+    warnings.warn(message, UserWarning, stacklevel=stacklevel or _user_stacklevel())
 
 
 warn_once = _warn_once
@@ -424,7 +439,7 @@ def convert_call(conversion, object_name, args, kwargs, positional_names=(), war
         message = f"Update your `{object_name}` call to the Keras 2 API: `{format_call(object_name, args, kwargs)}`"
         for old, value, reason in dropped:
             message += f". The Keras 1 argument `{old}={format_value(value)}` was dropped: {reason}"
-        warnings.warn(message, UserWarning, stacklevel=4)
+        warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
     return args, kwargs
 
 
