@@ -50,3 +50,11 @@ __all__ = [
     "apply_brightness_shift",
     "random_brightness",
 ]
+
+# Public objects keep naming this module, as before the split, so pickles and saved configs
+# refer to the public path.
+for _name in __all__:
+    _value = globals()[_name]
+    if getattr(_value, "__module__", "").startswith("kerastorch.preprocessing.image._"):
+        _value.__module__ = __name__
+del _name, _value
