@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from kerastorch.layers import convolutional
+from kerastorch.layers import convolutional_base
 from kerastorch.utils import conv_utils
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "conv_references.npz")
@@ -166,14 +167,14 @@ def test_default_names_are_keras_names():
 # ---------------------------------------------------------------------------------------------
 def test_channels_last_conv2d_makes_no_contiguous_copy(monkeypatch):
     seen = {}
-    original = convolutional._CONV[2]
+    original = convolutional_base._CONV[2]
 
     def spy(x, *args, **kwargs):
         seen["ptr"] = x.data_ptr()
         seen["channels_last"] = x.is_contiguous(memory_format=torch.channels_last)
         return original(x, *args, **kwargs)
 
-    monkeypatch.setitem(convolutional._CONV, 2, spy)
+    monkeypatch.setitem(convolutional_base._CONV, 2, spy)
     layer = convolutional.Conv2D(4, 3, padding="same")
     x = torch.randn(2, 6, 6, 3)
     out = layer(x)
@@ -405,3 +406,43 @@ def test_conv_utils_layout_helpers():
     assert view.is_contiguous(memory_format=torch.channels_last)
     assert conv_utils.from_channels_first(view, "channels_last").is_contiguous()
     assert conv_utils.to_channels_first(x, "channels_first") is x
+
+
+# ---------------------------------------------------------------------------------------------
+# Import paths: the moved classes stay importable from `convolutional`
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "module_name, names",
+    [
+        ("convolutional_transpose", ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")),
+        ("convolutional_depthwise", ("DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D")),
+    ],
+)
+def test_moved_convolutions_importable_from_convolutional(module_name, names):
+    import importlib
+
+    import kerastorch.layers
+    from kerastorch.engine import layer as layer_module
+
+    module = importlib.import_module(f"kerastorch.layers.{module_name}")
+    assert sorted(module.__all__) == sorted(names)
+    for name in names:
+        cls = getattr(module, name)
+        assert cls.__module__ == f"kerastorch.layers.{module_name}"
+        assert getattr(convolutional, name) is cls and name in convolutional.__all__
+        assert getattr(kerastorch.layers, name) is cls
+        assert layer_module.LAYER_REGISTRY[name] is cls
+
+
+def test_keras_aliases_importable_from_convolutional():
+    from kerastorch.layers.convolutional import Convolution2DTranspose
+    from kerastorch.layers.convolutional import Deconvolution3D
+    from kerastorch.layers.convolutional import SeparableConvolution1D
+    from kerastorch.layers.convolutional_depthwise import SeparableConv1D
+    from kerastorch.layers.convolutional_transpose import Conv2DTranspose
+    from kerastorch.layers.convolutional_transpose import Conv3DTranspose
+
+    assert Convolution2DTranspose is Conv2DTranspose and Deconvolution3D is Conv3DTranspose
+    assert SeparableConvolution1D is SeparableConv1D
+    for name in convolutional.__all__:
+        assert getattr(convolutional, name).__name__ in convolutional.__all__
