@@ -6,7 +6,7 @@ import torch
 
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
-from kerastorch.layers import recurrent
+from kerastorch.layers import recurrent_base
 
 __all__ = ["Wrapper", "TimeDistributed", "Bidirectional"]
 
@@ -41,7 +41,7 @@ class Wrapper(layer_module.Layer):
         super().build(input_shape)
 
     def _weight_keras_names(self):
-        return recurrent._qualified_weight_names(self)
+        return recurrent_base._qualified_weight_names(self)
 
     def get_config(self):
         from kerastorch.saving import serialization
@@ -282,7 +282,7 @@ class Bidirectional(Wrapper):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
-        inputs, initial_state, constants = recurrent._standardize_args(
+        inputs, initial_state, constants = recurrent_base._standardize_args(
             inputs, initial_state, constants, self._num_constants
         )
         if initial_state is None and constants is None:

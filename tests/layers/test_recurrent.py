@@ -13,7 +13,7 @@ from kerastorch import regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.engine.layer import Layer
 from kerastorch.layers import embeddings
-from kerastorch.layers import recurrent
+from kerastorch.layers import recurrent_base
 from kerastorch.layers import recurrent_cells
 from kerastorch.layers.recurrent import GRU
 from kerastorch.layers.recurrent import LSTM
@@ -152,13 +152,13 @@ def test_initial_state_as_symbolic_inputs_in_functional_model():
 # ---------------------------------------------------------------------------------------------
 def _spy_fused(monkeypatch):
     calls = []
-    original = recurrent._run_fused
+    original = recurrent_base._run_fused
 
     def spy(mode, *args, **kwargs):
         calls.append(mode)
         return original(mode, *args, **kwargs)
 
-    monkeypatch.setattr(recurrent, "_run_fused", spy)
+    monkeypatch.setattr(recurrent_base, "_run_fused", spy)
     return calls
 
 
@@ -725,3 +725,20 @@ def test_cudnn_layers_are_fixed_lstm_and_gru_that_load_cudnn_weights():
     assert isinstance(gru, GRU) and gru.cell.reset_after
     with pytest.raises(TypeError, match="recurrent_dropout"):
         CuDNNLSTM(2, recurrent_dropout=0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import paths: RNN and the cells stay importable from `recurrent`
+# ---------------------------------------------------------------------------------------------
+def test_recurrent_reexports_rnn_and_cells():
+    import kerastorch.layers
+    from kerastorch.engine import layer as layer_module
+    from kerastorch.layers import recurrent
+
+    assert recurrent_base.__all__ == ["RNN"] and RNN is recurrent_base.RNN
+    assert RNN.__module__ == "kerastorch.layers.recurrent_base" and LSTM.__module__ == "kerastorch.layers.recurrent"
+    for name in ("SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "DropoutRNNCellMixin"):
+        assert getattr(recurrent, name) is getattr(recurrent_cells, name) and name in recurrent.__all__
+    for name in recurrent.__all__:
+        assert getattr(kerastorch.layers, name) is getattr(recurrent, name)
+    assert layer_module.LAYER_REGISTRY["RNN"] is RNN
