@@ -95,3 +95,23 @@ def test_to_onnx_writes_a_valid_model(tmp_path):
     model = kerastorch.Sequential([layers.Dense(2, activation="relu", input_shape=(3,)), layers.Dense(1)])
     path = export.to_onnx(model, str(tmp_path / "model.onnx"), np.zeros((2, 3), "float32"))
     onnx.checker.check_model(onnx.load(path))
+
+
+def test_export_recurrent_model_keeps_the_batch_dynamic():
+    torch.manual_seed(0)
+    model = kerastorch.Sequential(
+        [
+            layers.Embedding(10, 4, input_length=5, mask_zero=True),
+            layers.LSTM(3, return_sequences=True),
+            layers.RNN([layers.GRUCell(3), layers.SimpleRNNCell(2)]),
+        ]
+    )
+    rng = np.random.RandomState(3)
+    tokens = rng.randint(0, 10, (7, 5)).astype("int64")
+    tokens[0, 3:] = 0  # a padded sequence takes the masked path
+    model.predict(tokens[:2])
+    program = export.export(model, tokens[:3], dynamic_batch=True)
+    for batch in (tokens[:2], tokens):
+        np.testing.assert_allclose(
+            program.module()(torch.as_tensor(batch)).detach().numpy(), model.predict(batch), rtol=1e-5, atol=1e-6
+        )

@@ -282,7 +282,7 @@ class _BuiltinCell(DropoutRNNCellMixin, layer_module.Layer):
         if inputs is not None:
             device = inputs.device
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        zeros = [torch.zeros((int(batch_size), size), dtype=dtype, device=device) for size in sizes]
+        zeros = [torch.zeros((_batch_dim(batch_size), size), dtype=dtype, device=device) for size in sizes]
         return zeros if isinstance(self.state_size, (list, tuple)) else zeros[0]
 
     # -- fused kernels ------------------------------------------------------------------------
@@ -740,6 +740,15 @@ class GRUCell(_BuiltinCell):
 # ---------------------------------------------------------------------------------------------
 # Stacking
 # ---------------------------------------------------------------------------------------------
+def _batch_dim(batch_size):
+    """The batch size for a state shape: symbolic sizes (torch.export) stay symbolic."""
+    if isinstance(batch_size, torch.SymInt):
+        return batch_size
+    if batch_size is None:
+        raise ValueError("An RNN cell's get_initial_state needs `inputs` or `batch_size`. Received: batch_size=None")
+    return int(batch_size)
+
+
 def _flat_state_sizes(state_size):
     """Flattens a cell's `state_size` (int, list of ints, nested lists) into a list of shapes."""
     if isinstance(state_size, torch.Size):
@@ -811,8 +820,11 @@ class StackedRNNCells(layer_module.Layer):
                 value = make(inputs=inputs, batch_size=batch_size, dtype=dtype)
             else:
                 dtype_t = backend.standardize_dtype(dtype) if dtype is not None else self._torch_dtype
+                device = inputs.device if inputs is not None else None
+                if inputs is not None:
+                    batch_size = inputs.shape[0]
                 value = [
-                    torch.zeros((int(batch_size),) + shape, dtype=dtype_t)
+                    torch.zeros((_batch_dim(batch_size),) + shape, dtype=dtype_t, device=device)
                     for shape in _flat_state_sizes(cell.state_size)
                 ]
             states.extend(value if isinstance(value, (list, tuple)) else [value])
