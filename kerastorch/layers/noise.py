@@ -3,7 +3,7 @@
 import math
 
 from kerastorch.engine.layer import Layer
-from kerastorch.layers import core
+from kerastorch.layers import core_dropout
 
 __all__ = ["GaussianNoise", "GaussianDropout", "AlphaDropout"]
 
@@ -35,7 +35,7 @@ class GaussianNoise(Layer):
             raise ValueError(f"GaussianNoise expects `stddev` to be a float >= 0. Received: stddev={stddev!r}")
         self.stddev = float(stddev)
         self.seed = seed
-        self._noise = core._SeededNoise(seed)
+        self._noise = core_dropout._SeededNoise(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):
@@ -71,9 +71,9 @@ class GaussianDropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = core._validate_rate("GaussianDropout", rate)
+        self.rate = core_dropout._validate_rate("GaussianDropout", rate)
         self.seed = seed
-        self._noise = core._SeededNoise(seed)
+        self._noise = core_dropout._SeededNoise(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):
@@ -116,10 +116,10 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = core._validate_rate("AlphaDropout", rate)
+        self.rate = core_dropout._validate_rate("AlphaDropout", rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._noise = core._SeededNoise(seed)
+        self._noise = core_dropout._SeededNoise(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):
@@ -127,7 +127,7 @@ class AlphaDropout(Layer):
             return inputs
         rate = self.rate
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
-        shape = core._concrete_noise_shape(self.noise_shape, inputs)
+        shape = core_dropout._concrete_noise_shape(self.noise_shape, inputs)
         kept = (self._noise.uniform(shape, inputs) >= rate).to(inputs.dtype)
         a = ((1.0 - rate) * (1.0 + rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * rate

@@ -159,9 +159,9 @@ class TorchModuleWrapper(Layer):
         config = dict(config)
         module = config.pop("module")
         if isinstance(module, str):
-            from kerastorch.layers import core
+            from kerastorch.layers import core_lambda
 
-            if core._safe_mode_enabled(None):
+            if core_lambda._safe_mode_enabled(None):
                 raise ValueError(
                     "Requested the deserialization of a TorchModuleWrapper, whose torch module is stored as a "
                     "pickle. Loading a pickle can execute arbitrary code, so it is disallowed by default. If "

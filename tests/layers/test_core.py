@@ -485,3 +485,29 @@ def test_saved_lambda_model_loads_only_with_safe_mode_false(tmp_path):
         models.load_model(path, compile=False)
     loaded = models.load_model(path, compile=False, safe_mode=False)
     np.testing.assert_allclose(loaded.predict(np.ones((1, 2), "float32")), [[11.0, 11.0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Import paths: Dropout, SpatialDropout* and Lambda stay importable from `core`
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "module_name, names",
+    [
+        ("core_dropout", ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")),
+        ("core_lambda", ("Lambda",)),
+    ],
+)
+def test_moved_layers_importable_from_core(module_name, names):
+    import importlib
+
+    import kerastorch.layers
+    from kerastorch.engine import layer as layer_module
+
+    module = importlib.import_module(f"kerastorch.layers.{module_name}")
+    assert sorted(module.__all__) == sorted(names)
+    for name in names:
+        cls = getattr(module, name)
+        assert cls.__module__ == f"kerastorch.layers.{module_name}"
+        assert getattr(core, name) is cls and name in core.__all__
+        assert getattr(kerastorch.layers, name) is cls
+        assert layer_module.LAYER_REGISTRY[name] is cls
