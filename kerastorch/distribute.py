@@ -491,3 +491,89 @@ def shard_adapter(adapter, training, shuffle_seed):
         return
     # Python generators and iterators: each rank keeps every world-th batch; `steps` counts global steps.
     adapter.source = _strided_generator(source, rank_index, world)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data-parallel predict
+# ---------------------------------------------------------------------------------------------
+class _PredictArraySharding(ArraySharding):
+    """ArraySharding for predict: records the global start of every share this rank predicts."""
+
+    def __init__(self, rank_index, world):
+        super().__init__(rank_index, world, training=False)
+        self.keys = []
+
+    def order(self, order):
+        self.keys = []  # a new pass over the data
+        return super().order(order)
+
+    def shard(self, start, stop):
+        share = super().shard(start, stop)
+        if share is not None:
+            self.keys.append(share[0])
+        return share
+
+
+def shard_predict_adapter(adapter):
+    """Gives this rank its share of the batches to predict; `gather_predictions` reassembles them.
+
+    Arrays: every rank predicts its contiguous share of each batch. Sequences, DataLoaders and
+    generators: rank r predicts batches r, r + world, ... Data this module cannot shard (a
+    DataLoader with a DistributedSampler, other sources) is predicted whole on every rank.
+    """
+    if getattr(adapter, "_kerastorch_sharded", False):
+        return
+    rank_index, world = _STATE["rank"], _STATE["world"]
+    from kerastorch.engine import data_adapters
+    from kerastorch.engine import generator_adapters
+
+    if isinstance(adapter, data_adapters.ArrayAdapter):
+        adapter._kerastorch_sharded = True
+        adapter.sharding = _PredictArraySharding(rank_index, world)
+        adapter.count_mode = "steps"
+        adapter._kerastorch_predict_keys = lambda count: list(adapter.sharding.keys[:count])
+        return
+    if not isinstance(adapter, generator_adapters.GeneratorAdapter):
+        return
+    if adapter.is_loader and isinstance(
+        getattr(adapter.source, "sampler", None), torch.utils.data.distributed.DistributedSampler
+    ):
+        return  # the sampler's own shares, in an order only it knows: each rank keeps its predictions
+    shard_adapter(adapter, False, 0)
+    adapter._kerastorch_predict_keys = lambda count: [k * world + rank_index for k in range(count)]
+
+
+def gather_predictions(adapter, chunks):
+    """Every rank's predicted batches, in the order of the data (each rank returns all of them).
+
+    Args:
+        adapter: the adapter `shard_predict_adapter` set up.
+        chunks: this rank's outputs, one list of per-batch tensors per model output (None when
+            this rank predicted no batch).
+
+    Returns:
+        Chunks of the same form covering the whole input (unchanged when not data parallel
+        or when the data was not sharded).
+    """
+    keys_of = getattr(adapter, "_kerastorch_predict_keys", None)
+    if not _STATE["active"] or keys_of is None:
+        return chunks
+    count = len(chunks[0]) if chunks else 0
+    local = (
+        keys_of(count),
+        [[part.detach().cpu() for part in parts] for parts in chunks] if chunks else None,
+    )
+    gathered = [None] * _STATE["world"]
+    dist.all_gather_object(gathered, local)
+    pieces = []
+    for keys, rank_chunks in gathered:
+        if rank_chunks is None:
+            continue
+        for position, key in enumerate(keys):
+            pieces.append((key, [parts[position] for parts in rank_chunks]))
+    if not pieces:
+        return None
+    pieces.sort(key=lambda item: item[0])
+    num_outputs = len(pieces[0][1])
+    return [[outputs[index] for _, outputs in pieces] for index in range(num_outputs)]
+

@@ -201,3 +201,129 @@ def test_example_script_trains_under_torchrun(tmp_path):
     assert len(lines) == 1  # printed by rank 0 only
     assert float(lines[0].rsplit(" ", 1)[-1]) > 0.9
     assert (tmp_path / "out" / "training.csv").read_text().count("\n") == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Data-parallel predict and TensorBoard
+# ---------------------------------------------------------------------------------------------
+_PREDICT_WORKER = '''
+import json, os, sys
+import numpy as np
+import torch
+import kerastorch
+from kerastorch import callbacks, distribute, layers
+from kerastorch.callbacks import tensorboard as tensorboard_module
+from kerastorch.utils import data_utils
+
+OUT = sys.argv[1]
+RANK = int(os.environ["RANK"])
+kerastorch.backend.set_device("cpu")
+data = np.load(os.path.join(OUT, "data.npz"))
+
+
+class FileWriter:
+    """Stands in for SummaryWriter: every writer and scalar leaves a file named after its rank."""
+
+    def __init__(self, log_dir):
+        self.log_dir = log_dir
+        os.makedirs(log_dir, exist_ok=True)
+        open(os.path.join(log_dir, f"events.rank{RANK}"), "a").close()
+
+    def add_scalar(self, tag, value, global_step):
+        with open(os.path.join(self.log_dir, f"events.rank{RANK}"), "a") as handle:
+            handle.write(f"{tag} {global_step} {value}\\n")
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+tensorboard_module._import_summary_writer = lambda: FileWriter
+inputs = kerastorch.Input((4,))
+hidden = layers.Dense(5, activation="tanh")(inputs)
+model = kerastorch.Model(inputs, [layers.Dense(3, activation="softmax")(hidden), layers.Dense(1)(hidden)])
+model.set_weights([data[f"w{i}"] for i in range(6)])
+model.compile("sgd", ["categorical_crossentropy", "mse"])
+
+
+class Batches(data_utils.Sequence):
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, index):
+        return data["x"][3 * index : 3 * index + 3]
+
+
+class Sizes(callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.sizes = []
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.sizes.append(int(logs["size"]))
+
+
+result, sizes = {}, [Sizes(), Sizes(), Sizes()]
+result["a0"], result["a1"] = model.predict(data["x"], batch_size=4, callbacks=[sizes[0]])
+result["s0"], result["s1"] = model.predict(Batches(), callbacks=[sizes[1]])
+batches = (data["x"][i : i + 2] for i in range(0, 15, 2))
+result["g0"], result["g1"] = model.predict(batches, steps=8, callbacks=[sizes[2]])
+board = callbacks.TensorBoard(log_dir=os.path.join(OUT, "logs"), write_graph=False, update_freq=1)
+model.fit(data["x"], [data["y"], data["x"][:, :1]], batch_size=6, epochs=2, callbacks=[board], verbose=0)
+np.savez(os.path.join(OUT, f"predict_{RANK}.npz"), **result)
+with open(os.path.join(OUT, f"predict_{RANK}.json"), "w") as handle:
+    json.dump({"world_size": distribute.world_size(), "sizes": [each.sizes for each in sizes]}, handle)
+distribute.shutdown()
+'''
+
+
+def test_two_ranks_predict_their_shares_and_return_everything(tmp_path):
+    rng = np.random.RandomState(5)
+    inputs = kerastorch.Input((4,))
+    hidden = layers.Dense(5, activation="tanh")(inputs)
+    reference = kerastorch.Model(inputs, [layers.Dense(3, activation="softmax")(hidden), layers.Dense(1)(hidden)])
+    weights = [rng.uniform(-0.5, 0.5, w.shape).astype("float32") for w in reference.get_weights()]
+    reference.set_weights(weights)
+    arrays = {f"w{i}": w for i, w in enumerate(weights)}
+    arrays["x"] = rng.normal(size=(15, 4)).astype("float32")
+    arrays["y"] = np.eye(3, dtype="float32")[rng.randint(0, 3, 15)]
+    np.savez(tmp_path / "data.npz", **arrays)
+    (tmp_path / "worker.py").write_text(_PREDICT_WORKER)
+    env = dict(os.environ)
+    env.pop("KERASTORCH_DEVICE", None)
+    env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
+    env["OMP_NUM_THREADS"] = "1"
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nnodes=1",
+        "--nproc_per_node=2",
+        f"--master_port={_free_port()}",
+        str(tmp_path / "worker.py"),
+        str(tmp_path),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-4000:]
+    x = arrays["x"]
+    expected = reference.predict(x, batch_size=4)
+    for rank in (0, 1):
+        report = json.loads((tmp_path / f"predict_{rank}.json").read_text())
+        assert report["world_size"] == 2
+        # Each rank ran only its share: halves of the batches of 4 (the last holds 3 samples),
+        # every other Sequence batch (5 of 3 samples), every other generator batch (8, the last of 1).
+        if rank == 0:
+            assert report["sizes"] == [[2, 2, 2, 2], [3, 3, 3], [2, 2, 2, 2]]
+        else:
+            assert report["sizes"] == [[2, 2, 2, 1], [3, 3], [2, 2, 2, 1]]
+        result = np.load(tmp_path / f"predict_{rank}.npz")
+        for key in ("a", "s", "g"):
+            # Sequence: 5 batches of 3 (rank 0 predicts 0, 2, 4; rank 1 predicts 1, 3);
+            # generator: 8 batches of 2, the last of one sample.
+            assert result[key + "0"].shape == (15, 3) and result[key + "1"].shape == (15, 1)
+            np.testing.assert_allclose(result[key + "0"], expected[0], atol=1e-6, err_msg=key)
+            np.testing.assert_allclose(result[key + "1"], expected[1], atol=1e-6, err_msg=key)
+    logs = sorted(str(p.relative_to(tmp_path / "logs")) for p in (tmp_path / "logs").rglob("events.*"))
+    assert logs == ["train/events.rank0"]
+    lines = (tmp_path / "logs" / "train" / "events.rank0").read_text().splitlines()
+    assert sum(line.startswith("epoch_loss ") for line in lines) == 2
+    assert sum(line.startswith("batch_loss ") for line in lines) == 6

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import torch
 
+from kerastorch import distribute
 from kerastorch.callbacks import base
 
 __all__ = ["TensorBoard"]
@@ -109,6 +110,9 @@ class TensorBoard(base.Callback):
 
     # -- writers ------------------------------------------------------------------------------
     def _writer(self, kind):
+        if not distribute.is_chief():
+            # Data-parallel runs: only rank 0 writes event files.
+            return _NULL_WRITER
         if kind not in self._writers:
             subdirectory = "train" if kind == "train" else "validation"
             self._writers[kind] = self._writer_class(log_dir=os.path.join(self.log_dir, subdirectory))
@@ -173,6 +177,8 @@ class TensorBoard(base.Callback):
 
     # -- contents -----------------------------------------------------------------------------
     def _log_weights(self, epoch):
+        if not distribute.is_chief():
+            return
         writer = self._writer("train")
         for layer in getattr(self.model, "layers", []):
             for name, value in _named_layer_weights(layer):
@@ -183,6 +189,8 @@ class TensorBoard(base.Callback):
                         writer.add_images(name, image, global_step=epoch, dataformats="NHWC")
 
     def _write_keras_model_config(self):
+        if not distribute.is_chief():
+            return
         to_json = getattr(self.model, "to_json", None)
         if to_json is None:
             return
@@ -197,6 +205,16 @@ class TensorBoard(base.Callback):
             writer.add_text("keras", json.dumps(json.loads(config), indent=2), global_step=0)
         else:
             writer._get_file_writer().add_summary(summary, global_step=0)
+
+
+class _NullWriter:
+    """Stands in for the SummaryWriter on ranks other than the chief: writes nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+_NULL_WRITER = _NullWriter()
 
 
 def _scalars(logs):

@@ -10,8 +10,9 @@ from kerastorch import distribute
 def begin(model, adapter, val_adapter=None, verbose=0, mode="train"):
     """Prepares a fit ('train'), evaluate ('test') or predict ('predict') run.
 
-    Joins the process group when launched by torchrun; for training and evaluation, gives this
-    rank its share of the data and (training) copies rank 0's weights to every rank; casts
+    Joins the process group when launched by torchrun; gives this rank its share of the data
+    (predict: its share of the batches, gathered by `gather_predictions`) and (training)
+    copies rank 0's weights to every rank; casts
     floating input data to the model's floating weight dtype (after `model.half()`); installs
     or removes the compiled model call (`compile(jit_compile=True)`).
 
@@ -26,6 +27,9 @@ def begin(model, adapter, val_adapter=None, verbose=0, mode="train"):
             distribute.shard_adapter(val_adapter, False, seed)
         if mode == "train":
             distribute.broadcast_model(model)
+    elif parallel:
+        # Predict: each rank predicts its share; gather_predictions reassembles the whole.
+        distribute.shard_predict_adapter(adapter)
     if parallel and not distribute.is_chief():
         verbose = 0
     _follow_weight_dtype(model, adapter)
@@ -33,6 +37,16 @@ def begin(model, adapter, val_adapter=None, verbose=0, mode="train"):
         _follow_weight_dtype(model, val_adapter)
     _configure_jit(model)
     return adapter, val_adapter, verbose
+
+
+def gather_predictions(adapter, chunks):
+    """The predicted batches of every rank in the data's order (this rank's chunks when not parallel).
+
+    Args:
+        adapter: the predict adapter `begin` set up.
+        chunks: one list of per-batch output tensors per model output, or None.
+    """
+    return distribute.gather_predictions(adapter, chunks)
 
 
 def epoch_results(model, mode="train"):

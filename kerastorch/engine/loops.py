@@ -228,6 +228,7 @@ def predict_loop(model, adapter, verbose=0, callbacks=None):
         adapter.close()
         model.train(was_training)
     callback_list.on_predict_end()
+    chunks = execution.gather_predictions(adapter, chunks)
     if chunks is None:
         raise ValueError("predict received no data: the input produced no batches.")
     arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in chunks]
