@@ -24,6 +24,7 @@ class Sequential(model_module.Model):
         super().__init__(name=name, **kwargs)
         self._stack = []
         object.__setattr__(self, "_input_layer", None)
+        self._input_layer_given = False
         # (input tensors, output tensor) of a first layer that is already connected to its own
         # inputs: the Keras 1 `Merge` of models (see `_connected_start`).
         self._start = None
@@ -72,6 +73,7 @@ class Sequential(model_module.Model):
             if self._stack or self._input_layer is not None:
                 raise ValueError("An InputLayer can only be the first layer of a Sequential model.")
             self._input_layer = layer
+            self._input_layer_given = True
             self._rebuild_graph()
             return
         self._stack.append(layer)
@@ -106,9 +108,11 @@ class Sequential(model_module.Model):
             self._rebuild_graph()
         else:
             self._graph = None
-            self.built = False if not self._stack else self.built
-            if not self._stack:
-                self._input_layer = self._input_layer  # keep a given InputLayer for the next add()
+            self.built = False
+            if not self._stack and self._input_layer is not None and not self._input_layer_given:
+                # An input made from the popped first layer's input_shape goes with it; an
+                # InputLayer the user added stays for the next add().
+                self._input_layer = None
 
     def _rebuild_graph(self):
         if not self._stack:

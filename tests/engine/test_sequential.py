@@ -128,3 +128,15 @@ def test_sequential_config_round_trip():
     data = np.random.rand(5, 3).astype("float32")
     np.testing.assert_allclose(clone.predict(data), model.predict(data), rtol=1e-6)
     assert clone.get_config() == model.get_config()
+
+
+def test_popping_every_layer_forgets_the_input_shape_of_the_first_layer():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.pop()
+    assert not model.built
+    model.add(Dense(4, input_shape=(5,)))
+    assert model.input_shape == (None, 5)
+    given = Sequential([layers.InputLayer(input_shape=(6,)), Dense(2)])
+    given.pop()
+    given.add(Dense(3))
+    assert given.input_shape == (None, 6)
