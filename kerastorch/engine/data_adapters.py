@@ -1,7 +1,6 @@
 """Data adapters: arrays, generators, Sequence and DataLoader -> (x, y, sample_weight) batches on a device."""
 
 import math
-import warnings
 
 import numpy as np
 import torch
@@ -221,10 +220,3 @@ def to_device(tensor, device):
             tensor = tensor.pin_memory()
         return tensor.to(device, non_blocking=True)
     return tensor.to(device)
-
-
-def warn_once(key, message, _seen=set()):
-    if key in _seen:
-        return
-    _seen.add(key)
-    warnings.warn(message, stacklevel=3)

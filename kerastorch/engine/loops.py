@@ -241,9 +241,4 @@ def numpy_outputs(outputs):
     return outputs.detach().cpu().numpy()
 
 
-def as_numpy_scalar_list(values, names):
-    ordered = [values[name] for name in names if name in values]
-    return ordered[0] if len(ordered) == 1 else ordered
-
-
 __all__ = ["fit_loop", "evaluate_loop", "predict_loop", "LazyLogs"]
