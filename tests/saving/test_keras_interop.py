@@ -1,4 +1,4 @@
-"""Files written by kerastorch open in real Keras 3 and predict the same (skipped without the scratch Keras install)."""
+"""Files written by kerastorch open in real Keras 3 and tf.keras 2 and predict the same (skipped without them)."""
 
 import os
 import subprocess
@@ -11,17 +11,20 @@ from kerastorch import layers as L
 from kerastorch import models
 from kerastorch import optimizers
 
-KERAS_PYTHON = "/tmp/kvenv/bin/python"
-
-pytestmark = pytest.mark.skipif(not os.path.exists(KERAS_PYTHON), reason="needs the scratch Keras 3 at /tmp/kvenv")
+# Scratch installs used to check interoperability; neither is a dependency (CI skips these tests).
+KERAS3_PYTHON = "/tmp/kvenv/bin/python"
+TF_KERAS_PYTHON = "/tmp/tfvenv/bin/python"
+_IMPORTS = {
+    "keras3": 'os.environ["KERAS_BACKEND"] = "torch"\nimport keras',
+    "tf_keras2": 'os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"\nimport tensorflow as tf\nkeras = tf.keras',
+}
 
 _SCRIPT = textwrap.dedent(
     """
     import os, sys, warnings
-    os.environ["KERAS_BACKEND"] = "torch"
     warnings.simplefilter("ignore")
     import numpy as np
-    import keras
+    IMPORT_KERAS
 
     data = np.load(sys.argv[1])
     names = sys.argv[3:]
@@ -107,7 +110,13 @@ def _models():
     return cases
 
 
-def test_keras3_loads_our_models_and_weights(tmp_path):
+@pytest.mark.parametrize(
+    "flavour, python",
+    [("keras3", KERAS3_PYTHON), ("tf_keras2", TF_KERAS_PYTHON)],
+)
+def test_real_keras_loads_our_models_and_weights(tmp_path, flavour, python):
+    if not os.path.exists(python):
+        pytest.skip(f"needs the scratch {flavour} install at {python}")
     data = {}
     expected = {}
     for name, (model, x, y, compile_kwargs) in _models().items():
@@ -131,16 +140,24 @@ def test_keras3_loads_our_models_and_weights(tmp_path):
             {f"{name}__weights{i}": v for i, v in enumerate(outputs if isinstance(outputs, list) else [outputs])}
         )
     np.savez(tmp_path / "data.npz", **data)
-    (tmp_path / "check.py").write_text(_SCRIPT)
-    result = subprocess.run(
-        [KERAS_PYTHON, str(tmp_path / "check.py"), str(tmp_path / "data.npz"), str(tmp_path)] + list(_models()),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ, KERAS_BACKEND="torch"),
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    keras_results = np.load(tmp_path / "data_keras.npz")
-    assert sorted(keras_results.files) == sorted(expected)
+    (tmp_path / "check.py").write_text(_SCRIPT.replace("IMPORT_KERAS", _IMPORTS[flavour]))
+    keras_results = {}
+    names = list(_models())
+    if flavour == "tf_keras2":
+        # Known gap: TF 2.15's load_model does not return on our functional model that nests a
+        # Sequential (Keras 3 loads it); the check covers the conv and recurrent files there.
+        names.remove("functional_compiled")
+        expected = {key: value for key, value in expected.items() if not key.startswith("functional_compiled")}
+    for name in names:
+        result = subprocess.run(
+            [python, str(tmp_path / "check.py"), str(tmp_path / "data.npz"), str(tmp_path), name],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dict(os.environ, KERAS_BACKEND="torch"),
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        keras_results.update(dict(np.load(tmp_path / "data_keras.npz")))
+    assert sorted(keras_results) == sorted(expected)
     for key, value in expected.items():
-        np.testing.assert_allclose(keras_results[key], value, atol=1e-5, rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(keras_results[key], value, atol=1e-5, rtol=1e-5, err_msg=f"{flavour}: {key}")
