@@ -197,7 +197,8 @@ class Graph:
         """Maps (layer, original node index) -> node index within this graph (Keras renumbering)."""
         mapping = {}
         for layer in self.layers:
-            kept = 0
+            # tf.keras counts a nested functional/Sequential model's own input node as node 0.
+            kept = 1 if _is_graph_model(layer) else 0
             for original, node in enumerate(layer._inbound_nodes):
                 if node in self.network_nodes:
                     mapping[(id(layer), original)] = kept
@@ -245,30 +246,39 @@ def rebuild_from_config(config, custom_objects=None):
 
     created = {}
     pending = []  # (layer, node_data) in creation order
+    calls = {}  # layer name -> number of calls recorded in this config
     for layer_data in config["layers"]:
         layer = serialization.deserialize_layer(layer_data, custom_objects=custom_objects)
         name = layer_data.get("name") or layer_data.get("config", {}).get("name")
         created[name] = layer
+        calls[name] = len(layer_data.get("inbound_nodes", []))
         for node_data in layer_data.get("inbound_nodes", []):
             pending.append((layer, _normalize_node_data(node_data)))
+    input_layers = config["input_layers"]
+    output_layers = config["output_layers"]
+    if input_layers and isinstance(input_layers[0], str):  # a single [name, node, tensor] entry
+        input_layers = [input_layers]
+    if output_layers and isinstance(output_layers[0], str):
+        output_layers = [output_layers]
+    offsets = _nested_model_offsets(created, calls, [d for _, d in pending], input_layers + output_layers)
 
-    def node_ready(node_data):
-        for inbound_name, node_index, _tensor_index, _ in node_data:
-            inbound = created[inbound_name]
-            if len(inbound._inbound_nodes) <= node_index:
-                return False
-        return True
+    def node_of(name, node_index):
+        if name not in created:
+            raise ValueError(f"The model config names layer {name!r}, which is not among its layers.")
+        index = node_index - offsets.get(name, 0)
+        nodes = created[name]._inbound_nodes
+        return nodes[index] if 0 <= index < len(nodes) else None
 
     while pending:
         progressed = False
         remaining = []
         for layer, node_data in pending:
-            if not node_ready(node_data):
+            nodes = [node_of(name, index) for name, index, _, _ in node_data]
+            if any(node is None for node in nodes):
                 remaining.append((layer, node_data))
                 continue
             tensors, kwargs = [], {}
-            for inbound_name, node_index, tensor_index, node_kwargs in node_data:
-                node = created[inbound_name]._inbound_nodes[node_index]
+            for node, (_, _, tensor_index, node_kwargs) in zip(nodes, node_data):
                 tensors.append(node.output_tensors[tensor_index])
                 kwargs = node_kwargs or {}
             layer(tensors if len(tensors) > 1 or _expects_list(layer) else tensors[0], **kwargs)
@@ -280,19 +290,39 @@ def rebuild_from_config(config, custom_objects=None):
 
     def tensor_of(entry):
         name, node_index, tensor_index = entry[:3]
-        if name not in created:
-            raise ValueError(f"The model config names layer {name!r}, which is not among its layers.")
-        return created[name]._inbound_nodes[node_index].output_tensors[tensor_index]
+        node = node_of(name, node_index)
+        if node is None:
+            raise ValueError(f"The model config refers to node {node_index} of layer {name!r}, which does not exist.")
+        return node.output_tensors[tensor_index]
 
-    input_layers = config["input_layers"]
-    output_layers = config["output_layers"]
-    if input_layers and isinstance(input_layers[0], str):  # a single [name, node, tensor] entry
-        input_layers = [input_layers]
-    if output_layers and isinstance(output_layers[0], str):
-        output_layers = [output_layers]
     inputs = [tensor_of(entry) for entry in input_layers]
     outputs = [tensor_of(entry) for entry in output_layers]
     return inputs, outputs, list(created.values())
+
+
+def _is_graph_model(layer):
+    """A nested functional or Sequential model (tf.keras gives it a node of its own first)."""
+    from kerastorch.engine import model as model_module
+
+    return isinstance(layer, model_module.Model) and layer._graph is not None
+
+
+def _nested_model_offsets(created, calls, node_datas, endpoints):
+    """Per nested model, 1 when the config numbers its calls from 1 (tf.keras; Keras 3 for functional
+    models) and 0 when from 0 (Keras 3 for Sequential, Keras 2.2): seen from the highest index used."""
+    highest = {}
+    for node_data in node_datas:
+        for name, index, _, _ in node_data:
+            highest[name] = max(highest.get(name, -1), index)
+    for entry in endpoints:
+        highest[entry[0]] = max(highest.get(entry[0], -1), entry[1])
+    offsets = {}
+    for name, layer in created.items():
+        if isinstance(layer, kt.InputLayer) or not _is_graph_model(layer):
+            continue
+        if calls.get(name, 0) and highest.get(name, -1) >= calls[name]:
+            offsets[name] = 1
+    return offsets
 
 
 def _expects_list(layer):
