@@ -152,10 +152,19 @@ class _Conv(base_layer.Layer):
             spatial = self._spatial_output_shape(input_shape[batch_rank + 1 :])
             shape = input_shape[:batch_rank] + (self._output_channels(input_shape),) + tuple(spatial)
         if any(d is not None and d <= 0 for d in spatial):
+            hint = ""
+            channels = input_shape[-1] if self.data_format == "channels_last" else None
+            first = input_shape[batch_rank] if len(input_shape) > batch_rank else None
+            if channels is not None and first is not None and channels > first:
+                # Keras 1 / Theano scripts give input_shape=(channels, rows, cols).
+                hint = (
+                    " If the input is channels-first (e.g. a Keras 1 / Theano input_shape such as (3, 32, 32)), "
+                    "pass data_format='channels_first' or set image_data_format('channels_first')."
+                )
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': input shape {input_shape} is too small for "
                 f"kernel_size={self.kernel_size}, strides={self.strides}, padding={self.padding!r} "
-                f"(the output shape would be {shape}). Use a larger input or padding='same'."
+                f"(the output shape would be {shape}). Use a larger input or padding='same'.{hint}"
             )
         return shape
 

@@ -446,3 +446,13 @@ def test_keras_aliases_importable_from_convolutional():
     assert SeparableConvolution1D is SeparableConv1D
     for name in convolutional.__all__:
         assert getattr(convolutional, name).__name__ in convolutional.__all__
+
+
+def test_too_small_channels_last_input_hints_at_channels_first():
+    from kerastorch.layers import Conv2D
+
+    with pytest.raises(ValueError, match="data_format='channels_first'"):
+        Conv2D(4, 3).compute_output_shape((None, 1, 14, 32))
+    with pytest.raises(ValueError, match="too small") as error:
+        Conv2D(4, 3).compute_output_shape((None, 2, 2, 1))
+    assert "channels_first" not in str(error.value)
