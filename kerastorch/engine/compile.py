@@ -34,7 +34,7 @@ class _Mean:
         self.count = 0
 
 
-def _per_output(value, output_names, what, allow_none=True):
+def _per_output(value, output_names, what):
     """Spreads a single value / list / dict over the outputs; errors name the missing or extra keys."""
     count = len(output_names)
     if isinstance(value, dict):

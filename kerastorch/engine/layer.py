@@ -372,7 +372,9 @@ class Layer(torch.nn.Module):
         return inputs.to(self._torch_dtype)
 
     def _convert_inputs(self, inputs):
+        """NumPy / list inputs as tensors of the layer's float dtype, on the device of its weights."""
         dtype = self._torch_dtype if self._torch_dtype.is_floating_point else None
+        device = self._current_device()
 
         def convert(value):
             if value is None or isinstance(value, torch.Tensor):
@@ -380,7 +382,7 @@ class Layer(torch.nn.Module):
             tensor = to_tensor(value)
             if dtype is not None and tensor.is_floating_point():
                 tensor = tensor.to(dtype)
-            return tensor
+            return tensor if device is None else tensor.to(device)
 
         return _nest_map(convert, inputs)
 

@@ -7,7 +7,6 @@ from kerastorch import distribute
 from kerastorch import mixed_precision
 from kerastorch import optimizers as optimizers_module
 from kerastorch.engine import compile as compile_module
-from kerastorch.engine import data_adapters
 from kerastorch.engine import graph as graph_module
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
@@ -216,21 +215,11 @@ class Model(layer_module.Layer):
                 "Model and implement call()."
             )
         tensors = self._standardize_call_inputs(inputs)
-        tensors = [self._convert_input(t, spec) for t, spec in zip(tensors, self._graph.inputs)]
         masks = None
         if mask is not None:
             masks = mask if isinstance(mask, (list, tuple)) else [mask]
         outputs = self._graph.run(tensors, training=training, masks=masks)
         return outputs[0] if len(outputs) == 1 else outputs
-
-    def _convert_input(self, value, spec):
-        if isinstance(value, torch.Tensor):
-            return value
-        tensor = data_adapters.as_tensor(value)
-        if spec.dtype.startswith("float") and not tensor.is_floating_point():
-            tensor = tensor.to(backend.standardize_dtype(spec.dtype))
-        device = self._current_device()
-        return tensor.to(device) if device is not None else tensor
 
     def __call__(self, inputs, *args, **kwargs):
         if not kt.any_symbolic(inputs) and not self.built:

@@ -314,3 +314,11 @@ class FirstBatchLogs(callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.logs is None:
             self.logs = {key: float(value) for key, value in logs.items()}
+
+
+def test_functional_model_called_eagerly_on_numpy_inputs():
+    a, b = Input((2,)), Input((2,))
+    model = Model([a, b], layers.add([a, b]))
+    out = model([np.ones((1, 2)), np.full((1, 2), 2.0)])
+    assert out.dtype == torch.float32
+    np.testing.assert_allclose(out.detach().numpy(), [[3.0, 3.0]])
