@@ -16,6 +16,7 @@ from kerastorch import initializers
 from kerastorch import regularizers
 from kerastorch.engine.layer import InputSpec
 from kerastorch.engine.layer import Layer
+from kerastorch.layers._common import _positive_int
 from kerastorch.layers.core_dropout import Dropout
 from kerastorch.layers.core_dropout import SpatialDropout1D
 from kerastorch.layers.core_dropout import SpatialDropout2D
@@ -173,19 +174,6 @@ class Dense(Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}, units={self.units}"
-
-
-def _positive_int(layer_name, argument, value):
-    if isinstance(value, bool):
-        valid = False
-    else:
-        try:
-            valid = int(value) == value and int(value) > 0
-        except (TypeError, ValueError):
-            valid = False
-    if not valid:
-        raise ValueError(f"{layer_name} expects `{argument}` to be a positive integer. Received: {argument}={value!r}")
-    return int(value)
 
 
 def _is_linear(function):

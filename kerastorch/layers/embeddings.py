@@ -1,6 +1,5 @@
 """Embedding: turns positive integer indices into dense vectors of fixed size."""
 
-import operator
 
 import torch
 import torch.nn.functional as F
@@ -9,19 +8,9 @@ from kerastorch import constraints
 from kerastorch import initializers
 from kerastorch import regularizers
 from kerastorch.engine import layer as layer_module
+from kerastorch.layers._common import _positive_int
 
 __all__ = ["Embedding"]
-
-
-def _positive_int(name, value):
-    if not isinstance(value, bool):
-        try:
-            as_int = operator.index(value)
-        except TypeError:
-            as_int = int(value) if isinstance(value, float) and float(value).is_integer() else None
-        if as_int is not None and as_int > 0:
-            return as_int
-    raise ValueError(f"Embedding expects `{name}` to be a positive integer. Received: {name}={value!r}")
 
 
 class Embedding(layer_module.Layer):
@@ -71,8 +60,8 @@ class Embedding(layer_module.Layer):
             else:
                 kwargs["input_shape"] = (None,)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.input_dim = _positive_int("input_dim", input_dim)
-        self.output_dim = _positive_int("output_dim", output_dim)
+        self.input_dim = _positive_int("Embedding", "input_dim", input_dim)
+        self.output_dim = _positive_int("Embedding", "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

@@ -12,6 +12,7 @@ from kerastorch import models
 from kerastorch import regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.layers import core
+from kerastorch.layers.embeddings import Embedding
 from kerastorch.utils.test_utils import layer_test
 
 REFERENCES = np.load(os.path.join(os.path.dirname(__file__), "..", "data", "core_references.npz"))
@@ -511,3 +512,21 @@ def test_moved_layers_importable_from_core(module_name, names):
         assert getattr(core, name) is cls and name in core.__all__
         assert getattr(kerastorch.layers, name) is cls
         assert layer_module.LAYER_REGISTRY[name] is cls
+
+
+@pytest.mark.parametrize(
+    "layer_factory",
+    [lambda value: core.Dense(value), lambda value: Embedding(value, 2), lambda value: Embedding(5, value)],
+    ids=["Dense.units", "Embedding.input_dim", "Embedding.output_dim"],
+)
+@pytest.mark.parametrize("value", [np.int64(3), np.int32(3), 3.0, np.float64(3.0), torch.tensor(3)], ids=repr)
+def test_positive_integer_arguments_accept_numpy_integral_float_and_scalar_tensor(layer_factory, value):
+    layer = layer_factory(value)
+    stored = [getattr(layer, name) for name in ("units", "input_dim", "output_dim") if hasattr(layer, name)]
+    assert 3 in stored and all(type(number) is int for number in stored)
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "3", True, torch.tensor(2.5)], ids=repr)
+def test_embedding_rejects_non_positive_integer_dimensions(value):
+    with pytest.raises(ValueError, match=r"Embedding expects `input_dim` to be a positive integer. Received: input_dim="):
+        Embedding(value, 2)
