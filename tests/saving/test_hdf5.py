@@ -12,6 +12,7 @@ import torch
 from kerastorch import layers as L
 from kerastorch import models
 from kerastorch import optimizers
+from kerastorch.saving import file_io
 from kerastorch.saving import hdf5
 from kerastorch.saving import model_config
 
@@ -293,13 +294,13 @@ def test_file_layout_is_keras2(tmp_path):
         assert training["loss"] == "mean_squared_error" and training["metrics"] == ["mae"]
         assert training["optimizer_config"]["class_name"] == "Adam"
         weights = handle["model_weights"]
-        assert list(hdf5.load_attributes_from_hdf5_group(weights, "layer_names")) == ["conv", "flat", "out"]
-        assert hdf5.load_attributes_from_hdf5_group(weights["conv"], "weight_names") == ["conv/kernel:0", "conv/bias:0"]
-        assert hdf5.load_attributes_from_hdf5_group(weights["flat"], "weight_names") == []
+        assert list(file_io.load_attributes_from_hdf5_group(weights, "layer_names")) == ["conv", "flat", "out"]
+        assert file_io.load_attributes_from_hdf5_group(weights["conv"], "weight_names") == ["conv/kernel:0", "conv/bias:0"]
+        assert file_io.load_attributes_from_hdf5_group(weights["flat"], "weight_names") == []
         np.testing.assert_array_equal(weights["conv"]["conv/kernel:0"][()], model.layers[0].get_weights()[0])
         assert weights["conv"]["conv/kernel:0"].shape == (3, 3, 1, 2)  # Keras layout
         assert "top_level_model_weights" in weights
-        opt_names = hdf5.load_attributes_from_hdf5_group(handle["optimizer_weights"], "weight_names")
+        opt_names = file_io.load_attributes_from_hdf5_group(handle["optimizer_weights"], "weight_names")
         assert opt_names == [
             "Adam/iter:0",
             "Adam/conv/kernel/m:0",
@@ -338,19 +339,6 @@ def test_save_and_load_through_open_h5py_files(tmp_path):
     with h5py.File(tmp_path / "handle.h5", "r") as handle:
         loaded = models.load_model(handle, compile=False)
     _predict_equal(loaded.predict(np.ones((1, 3), "float32")), model.predict(np.ones((1, 3), "float32")), atol=0)
-
-
-def test_chunked_attributes_round_trip(tmp_path):
-    names = [f"{'n' * 300}_{index}" for index in range(300)]
-    with h5py.File(tmp_path / "attrs.h5", "w") as handle:
-        hdf5.save_attributes_to_hdf5_group(handle, "layer_names", names)
-        assert "layer_names" not in handle.attrs and "layer_names0" in handle.attrs and "layer_names1" in handle.attrs
-        assert all(np.asarray(handle.attrs[k]).nbytes <= hdf5.HDF5_OBJECT_HEADER_LIMIT for k in handle.attrs)
-    with h5py.File(tmp_path / "attrs.h5", "r") as handle:
-        assert hdf5.load_attributes_from_hdf5_group(handle, "layer_names") == names
-    with pytest.raises(RuntimeError, match="larger than"):
-        with h5py.File(tmp_path / "big.h5", "w") as handle:
-            hdf5.save_attributes_to_hdf5_group(handle, "x", ["a" * 70000])
 
 
 def test_model_with_many_long_layer_names_saves_chunked(tmp_path):
@@ -448,7 +436,7 @@ def test_save_weights_any_name_and_topological_load(tmp_path):
     for mine, theirs in zip(target.get_weights(), source.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
     with h5py.File(path, "r") as handle:
-        assert hdf5.load_attributes_from_hdf5_group(handle, "layer_names") == ["shared", "head"]
+        assert file_io.load_attributes_from_hdf5_group(handle, "layer_names") == ["shared", "head"]
 
 
 def test_topological_load_errors_name_layers_and_shapes(tmp_path):
@@ -604,9 +592,9 @@ def test_lambda_bytecode_needs_safe_mode_false(tmp_path):
 def test_torch_checkpoint_round_trip(tmp_path):
     model = models.Sequential([L.Conv1D(3, 2, input_shape=(4, 2)), L.BatchNormalization(), L.Flatten(), L.Dense(2)])
     _resume_matches(model, tmp_path / "model.pt", _rand(8, 4, 2), _rand(8, 2), dict(optimizer="adam", loss="mse"))
-    assert hdf5.file_kind(tmp_path / "model.pt") == "torch"
+    assert file_io.file_kind(tmp_path / "model.pt") == "torch"
     model.save(tmp_path / "forced", save_format="torch")
-    assert hdf5.file_kind(tmp_path / "forced") == "torch"
+    assert file_io.file_kind(tmp_path / "forced") == "torch"
     model.save_weights(tmp_path / "weights.pt")
     fresh = models.Sequential([L.Conv1D(3, 2, input_shape=(4, 2)), L.BatchNormalization(), L.Flatten(), L.Dense(2)])
     fresh.load_weights(tmp_path / "weights.pt")

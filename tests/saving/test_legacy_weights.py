@@ -13,7 +13,7 @@ import pytest
 from kerastorch import layers as L
 from kerastorch import models
 from kerastorch import optimizers
-from kerastorch.saving import hdf5
+from kerastorch.saving import file_io
 from kerastorch.saving import legacy_weights
 
 RNG = np.random.RandomState(7)
@@ -360,7 +360,7 @@ def test_keras23_adam_state_without_usable_names_is_read_in_keras2_order(tmp_pat
             }
         ).encode("utf8")
         saved = source["optimizer_weights"]
-        values = [saved[name][()] for name in hdf5.load_attributes_from_hdf5_group(saved, "weight_names")]
+        values = [saved[name][()] for name in file_io.load_attributes_from_hdf5_group(saved, "weight_names")]
         count = len(model.trainable_weights)
         values += [np.zeros((1,), "float32") for _ in range(count)]  # Keras 2.3's placeholder vhats
         names = ["Adam/iterations:0"] + [f"training/Adam/Variable_{i}:0" for i in range(len(values) - 1)]
