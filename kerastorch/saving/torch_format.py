@@ -15,6 +15,7 @@ import os
 import numpy as np
 import torch
 
+from kerastorch.saving import file_io
 from kerastorch.saving import model_config
 
 _FORMAT = "kerastorch"
@@ -49,18 +50,14 @@ def _payload(model, include_optimizer):
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Writes a torch checkpoint of the model (atomically)."""
-    from kerastorch.saving import hdf5
-
     payload = _payload(model, include_optimizer)
-    hdf5.atomic_write(filepath, lambda path: torch.save(payload, path), overwrite=overwrite)
+    file_io.atomic_write(filepath, lambda path: torch.save(payload, path), overwrite=overwrite)
 
 
 def save_weights(model, filepath, overwrite=True):
     """Writes the model's state_dict as a torch checkpoint (atomically)."""
-    from kerastorch.saving import hdf5
-
     payload = {"format": _FORMAT, "state_dict": _state_dict_cpu(model)}
-    hdf5.atomic_write(filepath, lambda path: torch.save(payload, path), overwrite=overwrite)
+    file_io.atomic_write(filepath, lambda path: torch.save(payload, path), overwrite=overwrite)
 
 
 def _read(filepath):
