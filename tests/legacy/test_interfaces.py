@@ -9,6 +9,7 @@ import torch
 from kerastorch import layers
 from kerastorch.engine import layer as layer_module
 from kerastorch.legacy import interfaces
+from kerastorch.legacy import layer_conversions
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +81,7 @@ def keras1_and_keras2_values(class_name, row):
 
 def renaming_rows():
     cases = []
-    for class_name, conversion in sorted(interfaces.LAYER_CONVERSIONS.items()):
+    for class_name, conversion in sorted(layer_conversions.LAYER_CONVERSIONS.items()):
         for row in conversion.rows:
             if row[1] is not None:
                 cases.append(pytest.param(class_name, row, id=f"{class_name}-{row[0]}"))
