@@ -3,6 +3,7 @@
 import functools
 
 from kerastorch.legacy import interfaces
+from kerastorch.legacy import layer_conversions
 
 # Keys every Keras 1 layer config may hold: the dtype of the model input a first layer creates
 # (`dtype` of an InputLayer; kerastorch infers it for other first layers, e.g. ints for Embedding).
@@ -18,11 +19,11 @@ _CONSTRAINTS = {"MaxNorm": (("m", "max_value"),), "NonNeg": (), "UnitNorm": (), 
 def _class_renames():
     """Keras 1 class name -> (Keras 2 class name, Conversion)."""
     renames = {}
-    for class_name, conversion in interfaces.LAYER_CONVERSIONS.items():
+    for class_name, conversion in layer_conversions.LAYER_CONVERSIONS.items():
         renames[class_name] = (class_name, conversion)
         for old in conversion.keras1_names:
             renames[old] = (class_name, conversion)
-    for function_name, (target, conversion) in interfaces.FUNCTION_CONVERSIONS.items():
+    for function_name, (target, conversion) in layer_conversions.FUNCTION_CONVERSIONS.items():
         if "(" not in target:
             renames[function_name] = (target, conversion)
     return renames
@@ -63,7 +64,7 @@ def convert_layer_config(class_name, config):
         return None
     config = dict(config)
     if conversion is not None and "batch_input_shape" in config:
-        if interfaces._sequence_input in conversion.preprocessors:
+        if layer_conversions._sequence_input in conversion.preprocessors:
             config.pop("input_dim", None)
             config.pop("input_length", None)
     args, kwargs = [], config

@@ -8,6 +8,7 @@ from kerastorch import initializers
 from kerastorch import regularizers
 from kerastorch.engine import layer as layer_module
 from kerastorch.legacy import interfaces
+from kerastorch.legacy import layer_conversions
 from kerastorch.legacy.merge import Merge
 from kerastorch.legacy.merge import merge
 
@@ -24,7 +25,7 @@ __all__ = [
 
 def _build_converted(function_name, build, args, kwargs, describe):
     """Converts a Keras 1 call with FUNCTION_CONVERSIONS[function_name], warns once, builds the layer."""
-    _, conversion = interfaces.FUNCTION_CONVERSIONS[function_name]
+    _, conversion = layer_conversions.FUNCTION_CONVERSIONS[function_name]
     args, kwargs = interfaces.convert_call(conversion, function_name, args, kwargs, ("units",), warn=False)
     interfaces.warn_once(
         (function_name, "class"),
