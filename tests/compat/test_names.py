@@ -4,6 +4,7 @@ import importlib.util
 import os
 
 from kerastorch.legacy import interfaces
+from kerastorch.legacy import layer_conversions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -24,7 +25,7 @@ def test_names_md_matches_the_tables():
 
 def test_names_md_lists_every_row():
     text = _generator().render()
-    for class_name, conversion in interfaces.LAYER_CONVERSIONS.items():
+    for class_name, conversion in layer_conversions.LAYER_CONVERSIONS.items():
         assert f"### {class_name}" in text
         for row in conversion.rows:
             assert f"| `{row[0]}` |" in text
