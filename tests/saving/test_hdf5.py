@@ -295,7 +295,10 @@ def test_file_layout_is_keras2(tmp_path):
         assert training["optimizer_config"]["class_name"] == "Adam"
         weights = handle["model_weights"]
         assert list(file_io.load_attributes_from_hdf5_group(weights, "layer_names")) == ["conv", "flat", "out"]
-        assert file_io.load_attributes_from_hdf5_group(weights["conv"], "weight_names") == ["conv/kernel:0", "conv/bias:0"]
+        assert file_io.load_attributes_from_hdf5_group(weights["conv"], "weight_names") == [
+            "conv/kernel:0",
+            "conv/bias:0",
+        ]
         assert file_io.load_attributes_from_hdf5_group(weights["flat"], "weight_names") == []
         np.testing.assert_array_equal(weights["conv"]["conv/kernel:0"][()], model.layers[0].get_weights()[0])
         assert weights["conv"]["conv/kernel:0"].shape == (3, 3, 1, 2)  # Keras layout
