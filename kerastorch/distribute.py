@@ -207,9 +207,9 @@ _TRAINABLE_CACHE = {}
 
 def _trainable_weights(model):
     """model.trainable_weights, recomputed only when layers are built or (un)frozen."""
-    from kerastorch.engine import layer as layer_module
+    from kerastorch.engine import layer_weights
 
-    key = (id(model), layer_module.structure_version())
+    key = (id(model), layer_weights.structure_version())
     cached = _TRAINABLE_CACHE.get("key")
     if cached != key:
         _TRAINABLE_CACHE["key"] = key

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from kerastorch import backend
+from kerastorch.engine import input_spec
 from kerastorch.engine import layer as layer_module
 
 
@@ -156,7 +157,7 @@ def call_symbolic(layer, inputs, args, kwargs):
     kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
     shapes = _symbolic_shapes(inputs)
     if layer.input_spec is not None:
-        layer_module._check_input_spec(layer, layer.input_spec, shapes if input_is_list else [shapes])
+        input_spec._check_input_spec(layer, layer.input_spec, shapes if input_is_list else [shapes])
     if not layer.built:
         layer._build_on(shapes if input_is_list else shapes)
     output_shapes, output_dtypes = infer_output(layer, inputs, kwargs)

@@ -2,28 +2,24 @@
 
 import functools
 import inspect
-import re
 
-import numpy as np
 import torch
 
 from kerastorch import backend
 from kerastorch import mixed_precision
+from kerastorch.engine import input_spec
+from kerastorch.engine import layer_weights
+from kerastorch.engine import nest
 
 LAYER_REGISTRY = {}
 
-# Bumped whenever weights are created or trainability changes, so models know when to rebuild
-# their optimizer; and whenever a layer adds a loss while being called.
-_STRUCTURE_VERSION = [0]
+# Set once a layer adds a loss while being called, so models know to collect losses every step.
 _CALL_LOSSES_SEEN = [False]
-
-
-def structure_version():
-    return _STRUCTURE_VERSION[0]
 
 
 def dynamic_losses_seen():
     return _CALL_LOSSES_SEEN[0]
+
 
 _BASE_KWARGS = (
     "name",
@@ -40,165 +36,8 @@ _BASE_KWARGS = (
 )
 
 
-class InputSpec:
-    """Constraints on the rank and axis sizes of a layer's input, checked on every call.
-
-    Args:
-        dtype: expected dtype name, or None.
-        shape: expected shape (None entries are free), or None.
-        ndim, max_ndim, min_ndim: rank constraints.
-        axes: dict mapping axis index to its required size.
-    """
-
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
-        self.dtype = dtype
-        self.shape = None if shape is None else tuple(shape)
-        self.ndim = len(shape) if shape is not None else ndim
-        self.max_ndim = max_ndim
-        self.min_ndim = min_ndim
-        self.axes = dict(axes or {})
-
-    def __repr__(self):
-        spec = [
-            f"{key}={value!r}"
-            for key, value in (
-                ("dtype", self.dtype),
-                ("shape", self.shape),
-                ("ndim", self.ndim),
-                ("max_ndim", self.max_ndim),
-                ("min_ndim", self.min_ndim),
-                ("axes", self.axes or None),
-            )
-            if value is not None
-        ]
-        return f"InputSpec({', '.join(spec)})"
-
-    def get_config(self):
-        return {
-            "dtype": self.dtype,
-            "shape": self.shape,
-            "ndim": self.ndim,
-            "max_ndim": self.max_ndim,
-            "min_ndim": self.min_ndim,
-            "axes": self.axes,
-        }
-
-
-def _shape_text(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
-
-
-def _check_input_spec(layer, specs, shapes):
-    """Raises ValueError naming the layer when an input shape breaks its InputSpec."""
-    if not isinstance(specs, (list, tuple)):
-        specs = [specs]
-    if len(specs) != len(shapes):
-        if len(specs) == 1 and len(shapes) > 1:
-            raise ValueError(
-                f"{type(layer).__name__} '{layer.name}' expects 1 input, got {len(shapes)} inputs."
-            )
-        raise ValueError(
-            f"{type(layer).__name__} '{layer.name}' expects {len(specs)} inputs, got {len(shapes)} inputs."
-        )
-    who = f"{type(layer).__name__} '{layer.name}'"
-    for spec, shape in zip(specs, shapes):
-        if spec is None:
-            continue
-        rank = len(shape)
-        if spec.ndim is not None and rank != spec.ndim:
-            raise ValueError(
-                f"{who} expects input with ndim={spec.ndim}, got ndim={rank} (shape {_shape_text(shape)})."
-            )
-        if spec.max_ndim is not None and rank > spec.max_ndim:
-            raise ValueError(
-                f"{who} expects input with ndim <= {spec.max_ndim}, got ndim={rank} (shape {_shape_text(shape)})."
-            )
-        if spec.min_ndim is not None and rank < spec.min_ndim:
-            raise ValueError(
-                f"{who} expects input with ndim >= {spec.min_ndim}, got ndim={rank} (shape {_shape_text(shape)})."
-            )
-        for axis, size in spec.axes.items():
-            if size is None:
-                continue
-            if axis >= rank or axis < -rank:
-                raise ValueError(
-                    f"{who} expects input with axis {axis} of size {size}, got shape {_shape_text(shape)}."
-                )
-            actual = shape[axis]
-            if actual is not None and actual != size:
-                where = "last dimension" if axis == -1 or axis == rank - 1 else f"dimension {axis}"
-                raise ValueError(f"{who} expects input with {where} {size}, got shape {_shape_text(shape)}.")
-        if spec.shape is not None:
-            for expected, actual in zip(spec.shape, shape):
-                if expected is not None and actual is not None and expected != actual:
-                    raise ValueError(
-                        f"{who} expects input shape {_shape_text(spec.shape)}, got shape {_shape_text(shape)}."
-                    )
-
-
-class _Permutation:
-    """Layout that stores `keras_value.permute(perm)` in torch."""
-
-    def __init__(self, perm):
-        self.perm = tuple(perm)
-        self.inverse = tuple(int(i) for i in np.argsort(self.perm))
-
-    def to_torch(self, value):
-        return value.permute(self.perm)
-
-    def to_keras(self, value):
-        return value.permute(self.inverse)
-
-
-class _WeightSpec:
-    """What a Layer knows about one weight: its attribute, Keras name, layout, regularizer, constraint."""
-
-    __slots__ = ("attr", "name", "trainable", "layout", "regularizer", "constraint", "keras_shape")
-
-    def __init__(self, attr, name, trainable, layout, regularizer, constraint, keras_shape):
-        self.attr = attr
-        self.name = name
-        self.trainable = trainable
-        self.layout = layout
-        self.regularizer = regularizer
-        self.constraint = constraint
-        self.keras_shape = keras_shape
-
-
-def to_tensor(value, dtype=None):
-    """numpy arrays / lists / scalars -> torch tensor (float arrays to floatx); tensors pass through."""
-    if isinstance(value, torch.Tensor):
-        return value
-    array = np.asarray(value)
-    if dtype is None and array.dtype.kind == "f":
-        dtype = backend.standardize_dtype(None)
-    tensor = torch.from_numpy(np.ascontiguousarray(array)) if array.dtype != object else torch.tensor(value)
-    if dtype is not None:
-        tensor = tensor.to(dtype)
-    return tensor
-
-
-def _nest_map(fn, value):
-    if isinstance(value, (list, tuple)):
-        return type(value)(_nest_map(fn, v) for v in value)
-    if isinstance(value, dict):
-        return {k: _nest_map(fn, v) for k, v in value.items()}
-    return fn(value)
-
-
-def _flatten(value):
-    if isinstance(value, (list, tuple)):
-        out = []
-        for v in value:
-            out.extend(_flatten(v))
-        return out
-    if isinstance(value, dict):
-        out = []
-        for v in value.values():
-            out.extend(_flatten(v))
-        return out
-    return [value]
-
+# Public path of Keras 2's `keras.engine.base_layer.InputSpec`.
+InputSpec = input_spec.InputSpec
 
 _KERAS_TENSOR_MODULE = []
 
@@ -225,13 +64,6 @@ def _marking_built(build):
 
     wrapper._marks_built = True
     return wrapper
-
-
-def shape_of(value):
-    """Shape tuple(s) of a tensor or nested structure of tensors."""
-    if isinstance(value, (list, tuple)):
-        return [shape_of(v) for v in value]
-    return tuple(value.shape)
 
 
 class Layer(torch.nn.Module):
@@ -333,7 +165,7 @@ class Layer(torch.nn.Module):
             spec = self.input_spec
             # The spec check runs once per new (spec, shape) pair: the hot path of a training step.
             if spec is not None and self._checked_spec != (spec, inputs.shape):
-                _check_input_spec(self, spec, [tuple(inputs.shape)])
+                input_spec._check_input_spec(self, spec, [tuple(inputs.shape)])
                 self._checked_spec = (spec, inputs.shape)
         else:
             if _keras_tensor().any_symbolic(inputs):
@@ -342,8 +174,8 @@ class Layer(torch.nn.Module):
             if not self.built:
                 self._maybe_build(inputs)
             if self.input_spec is not None:
-                shapes = [tuple(t.shape) for t in _flatten(inputs) if t is not None]
-                _check_input_spec(self, self.input_spec, shapes)
+                shapes = [tuple(t.shape) for t in nest.flatten(inputs) if t is not None]
+                input_spec._check_input_spec(self, self.input_spec, shapes)
         if self._call_losses:
             self._call_losses = []
         if kwargs:
@@ -358,7 +190,7 @@ class Layer(torch.nn.Module):
         if self.activity_regularizer is not None:
             # tf.keras 2 divides the activity penalty by the batch size.
             self._activity_losses = [
-                self.activity_regularizer(out) / out.shape[0] for out in _flatten(outputs)
+                self.activity_regularizer(out) / out.shape[0] for out in nest.flatten(outputs)
             ]
             _CALL_LOSSES_SEEN[0] = True
         return outputs
@@ -379,20 +211,20 @@ class Layer(torch.nn.Module):
         def convert(value):
             if value is None or isinstance(value, torch.Tensor):
                 return value
-            tensor = to_tensor(value)
+            tensor = nest.to_tensor(value)
             if dtype is not None and tensor.is_floating_point():
                 tensor = tensor.to(dtype)
             return tensor if device is None else tensor.to(device)
 
-        return _nest_map(convert, inputs)
+        return nest.map_structure(convert, inputs)
 
     def _maybe_build(self, inputs):
         """Calls build() once, on the device of the first input, then applies initial weights."""
-        shapes = shape_of(inputs)
+        shapes = nest.shape_of(inputs)
         if self.input_spec is not None:
-            _check_input_spec(self, self.input_spec, shapes if isinstance(shapes, list) else [shapes])
+            input_spec._check_input_spec(self, self.input_spec, shapes if isinstance(shapes, list) else [shapes])
         device = None
-        for tensor in _flatten(inputs):
+        for tensor in nest.flatten(inputs):
             if isinstance(tensor, torch.Tensor):
                 device = tensor.device
                 break
@@ -443,60 +275,9 @@ class Layer(torch.nn.Module):
             layout: None (Keras layout), a permutation tuple, or an object with
                 `to_torch`/`to_keras` for layers that keep a torch layout.
         """
-        from kerastorch import constraints
-        from kerastorch import initializers
-        from kerastorch import regularizers
-
-        for key in ("use_resource", "synchronization", "aggregation", "partitioner", "experimental_autocast", "autocast"):
-            kwargs.pop(key, None)
-        if kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.add_weight got unexpected keyword argument(s): "
-                f"{', '.join(map(repr, kwargs))}."
-            )
-        if shape is None:
-            shape = ()
-        shape = tuple(int(d) for d in shape)
-        if name is None:
-            name = f"weight_{len(self._weight_specs)}"
-        torch_dtype = backend.standardize_dtype(dtype) if dtype is not None else self._torch_dtype
-        if initializer is None:
-            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
-        init = initializers.get(initializer)
-        value = init(shape, dtype=backend.dtype_name(torch_dtype))
-        if not isinstance(value, torch.Tensor):
-            value = torch.as_tensor(np.asarray(value))
-        value = value.to(torch_dtype)
-        if isinstance(layout, (tuple, list)):
-            layout = _Permutation(layout)
-        if layout is not None:
-            value = layout.to_torch(value)
-        parameter = torch.nn.Parameter(
-            value.contiguous(), requires_grad=bool(trainable and self._trainable and torch_dtype.is_floating_point)
+        return layer_weights.add_weight(
+            self, name, shape, dtype, initializer, regularizer, trainable, constraint, layout, kwargs
         )
-        attr = re.sub(r"\W", "_", name.split("/")[-1].split(":")[0]) or "weight"
-        if attr[0].isdigit():
-            attr = "w_" + attr
-        base, index = attr, 1
-        if attr in self.__dict__ and self.__dict__[attr] is None:
-            del self.__dict__[attr]  # a `self.kernel = None` placeholder: the weight takes its name
-        while attr in self._parameters or attr in self._modules or (attr in self.__dict__):
-            index += 1
-            attr = f"{base}_{index}"
-        self.register_parameter(attr, parameter)
-        _STRUCTURE_VERSION[0] += 1
-        self._weight_specs.append(
-            _WeightSpec(
-                attr,
-                name,
-                bool(trainable),
-                layout,
-                regularizers.get(regularizer),
-                constraints.get(constraint),
-                shape,
-            )
-        )
-        return parameter
 
     def __setattr__(self, name, value):
         # A weight assigned under a second attribute name (`self.W = self.add_weight('kernel', ...)`)
@@ -536,7 +317,7 @@ class Layer(torch.nn.Module):
         for layer in [self] + self._all_sublayers():
             layer._trainable = value
             layer._sync_requires_grad()
-        _STRUCTURE_VERSION[0] += 1
+        layer_weights._STRUCTURE_VERSION[0] += 1
 
     def _sync_requires_grad(self):
         for spec in self._weight_specs:
@@ -546,20 +327,7 @@ class Layer(torch.nn.Module):
 
     def _entries(self, trainable):
         """(layer, spec) pairs of the trainable or non-trainable weights, in Keras order."""
-        own_trainable = [(self, spec) for spec in self._weight_specs if spec.trainable]
-        own_frozen = [(self, spec) for spec in self._weight_specs if not spec.trainable]
-        children = self._sublayers()
-        if trainable:
-            if not self._trainable:
-                return []
-            return own_trainable + [entry for layer in children for entry in layer._entries(True)]
-        if self._trainable:
-            return own_frozen + [entry for layer in children for entry in layer._entries(False)]
-        return (
-            own_trainable
-            + own_frozen
-            + [entry for layer in children for entry in layer._entries(True) + layer._entries(False)]
-        )
+        return layer_weights.entries(self, trainable)
 
     def _ordered_entries(self):
         return self._entries(True) + self._entries(False)
@@ -586,60 +354,22 @@ class Layer(torch.nn.Module):
 
     def get_weights(self):
         """Returns the weights as NumPy arrays in Keras layout and Keras order."""
-        arrays = []
-        with torch.no_grad():
-            for layer, spec in self._ordered_entries():
-                value = layer._parameters[spec.attr].detach()
-                if spec.layout is not None:
-                    value = spec.layout.to_keras(value)
-                arrays.append(value.cpu().numpy().copy())
-        return arrays
+        return layer_weights.get_weights(self)
 
     def set_weights(self, weights):
         """Sets the weights from NumPy arrays in Keras layout and Keras order."""
-        entries = self._ordered_entries()
-        weights = list(weights)
-        if len(weights) != len(entries):
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' expects {len(entries)} weight arrays "
-                f"({', '.join(spec.name for _, spec in entries) or 'none'}), got {len(weights)}."
-            )
-        with torch.no_grad():
-            for (layer, spec), value in zip(entries, weights):
-                layer._assign_weight(spec, value)
+        layer_weights.set_weights(self, weights)
 
     def _assign_weight(self, spec, value):
-        param = self._parameters[spec.attr]
-        array = np.asarray(value)
-        if tuple(array.shape) != tuple(spec.keras_shape):
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' weight '{spec.name}' has shape "
-                f"{tuple(spec.keras_shape)}, got an array of shape {tuple(array.shape)}."
-            )
-        tensor = torch.as_tensor(array.copy() if not array.flags.writeable else array)
-        if spec.layout is not None:
-            tensor = spec.layout.to_torch(tensor)
-        with torch.no_grad():
-            param.copy_(tensor.to(dtype=param.dtype))
+        layer_weights.assign_weight(self, spec, value)
 
     def count_params(self):
         """Number of scalars in the weights (Keras counts every weight, trainable or not)."""
-        if not self.built:
-            raise ValueError(
-                f"You tried to call count_params on layer '{self.name}', but the layer isn't built. "
-                "Build it first by calling it on an input or with build(input_shape)."
-            )
-        return int(sum(int(np.prod(spec.keras_shape)) for _, spec in self._ordered_entries()))
+        return layer_weights.count_params(self)
 
     def _apply_one_constraint(self, spec):
         """Projects one weight with its constraint, in Keras layout, after an optimizer step."""
-        with torch.no_grad():
-            param = self._parameters[spec.attr]
-            value = param if spec.layout is None else spec.layout.to_keras(param)
-            value = spec.constraint(value)
-            if spec.layout is not None:
-                value = spec.layout.to_torch(value)
-            param.copy_(value)
+        layer_weights.apply_constraint(self, spec)
 
     # -----------------------------------------------------------------------------------------
     # Losses

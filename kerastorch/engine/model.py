@@ -10,6 +10,7 @@ from kerastorch.engine import compile as compile_module
 from kerastorch.engine import graph as graph_module
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_weights
 from kerastorch.engine import loops
 from kerastorch.engine import training_data
 
@@ -373,7 +374,7 @@ class Model(layer_module.Layer):
     def _prepare_optimizer(self):
         """(Re)builds the optimizer on the current trainable weights when they changed."""
         first = next(iter(self.parameters()), None)
-        version = (layer_module.structure_version(), None if first is None else (first.device, first.dtype))
+        version = (layer_weights.structure_version(), None if first is None else (first.device, first.dtype))
         if self._optimizer_version == version:
             return
         params = self.trainable_weights
@@ -396,7 +397,7 @@ class Model(layer_module.Layer):
         y_preds = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         compiled = self._compiled
         loss = compiled(y, y_preds, sample_weight, self._regularization())
-        if self._optimizer_version is None or self._optimizer_version[0] != layer_module.structure_version():
+        if self._optimizer_version is None or self._optimizer_version[0] != layer_weights.structure_version():
             self._prepare_optimizer()
         optimizer = self.optimizer
         optimizer.zero_grad(set_to_none=True)

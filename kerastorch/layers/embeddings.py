@@ -7,7 +7,9 @@ import torch.nn.functional as F
 from kerastorch import constraints
 from kerastorch import initializers
 from kerastorch import regularizers
+from kerastorch.engine import input_spec
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import nest
 from kerastorch.layers._common import _positive_int
 
 __all__ = ["Embedding"]
@@ -96,11 +98,11 @@ class Embedding(layer_module.Layer):
             if expected is not None and actual is not None and int(expected) != int(actual):
                 raise ValueError(
                     f"Embedding '{self.name}' has input_length={self.input_length!r}, but received an input "
-                    f"with shape {layer_module._shape_text(tuple(shape))}."
+                    f"with shape {input_spec._shape_text(tuple(shape))}."
                 )
 
     def call(self, inputs):
-        inputs = layer_module.to_tensor(inputs)
+        inputs = nest.to_tensor(inputs)
         self._check_lengths(tuple(inputs.shape))
         if inputs.dtype not in (torch.int64, torch.int32):
             # Keras casts indices to int32, truncating float values toward zero.
@@ -117,7 +119,7 @@ class Embedding(layer_module.Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
-        return layer_module.to_tensor(inputs) != 0
+        return nest.to_tensor(inputs) != 0
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -128,7 +130,7 @@ class Embedding(layer_module.Layer):
             if expected is not None and actual is not None and int(expected) != int(actual):
                 raise ValueError(
                     f"Embedding '{self.name}' has input_length={self.input_length!r}, but received an input "
-                    f"with shape {layer_module._shape_text(input_shape)}."
+                    f"with shape {input_spec._shape_text(input_shape)}."
                 )
             if expected is None:
                 lengths[index] = actual

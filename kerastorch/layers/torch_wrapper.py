@@ -5,7 +5,7 @@ import io
 
 import torch
 
-from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_weights
 from kerastorch.engine.layer import Layer
 
 __all__ = ["TorchModuleWrapper"]
@@ -103,11 +103,11 @@ class TorchModuleWrapper(Layer):
         ]
         for name, tensor, trainable in entries:
             self._weight_specs.append(
-                layer_module._WeightSpec("module." + name, name, bool(trainable), None, None, None, tuple(tensor.shape))
+                layer_weights._WeightSpec("module." + name, name, bool(trainable), None, None, None, tuple(tensor.shape))
             )
         if not self._trainable:
             self._sync_requires_grad()
-        layer_module._STRUCTURE_VERSION[0] += 1
+        layer_weights._STRUCTURE_VERSION[0] += 1
 
     def build(self, input_shape):
         device = torch.get_default_device() if hasattr(torch, "get_default_device") else None

@@ -1,0 +1,184 @@
+"""Layer weights: Keras-layout storage, creation (add_weight), Keras-order listing, get/set and constraints."""
+
+import re
+
+import numpy as np
+import torch
+
+from kerastorch import backend
+
+# Bumped whenever weights are created or trainability changes, so models know when to rebuild
+# their optimizer.
+_STRUCTURE_VERSION = [0]
+
+
+def structure_version():
+    return _STRUCTURE_VERSION[0]
+
+
+class _Permutation:
+    """Layout that stores `keras_value.permute(perm)` in torch."""
+
+    def __init__(self, perm):
+        self.perm = tuple(perm)
+        self.inverse = tuple(int(i) for i in np.argsort(self.perm))
+
+    def to_torch(self, value):
+        return value.permute(self.perm)
+
+    def to_keras(self, value):
+        return value.permute(self.inverse)
+
+
+class _WeightSpec:
+    """What a Layer knows about one weight: its attribute, Keras name, layout, regularizer, constraint."""
+
+    __slots__ = ("attr", "name", "trainable", "layout", "regularizer", "constraint", "keras_shape")
+
+    def __init__(self, attr, name, trainable, layout, regularizer, constraint, keras_shape):
+        self.attr = attr
+        self.name = name
+        self.trainable = trainable
+        self.layout = layout
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.keras_shape = keras_shape
+
+
+def add_weight(layer, name, shape, dtype, initializer, regularizer, trainable, constraint, layout, kwargs):
+    """Creates a weight, registers it on `layer` and returns it (the arguments of `Layer.add_weight`)."""
+    from kerastorch import constraints
+    from kerastorch import initializers
+    from kerastorch import regularizers
+
+    for key in ("use_resource", "synchronization", "aggregation", "partitioner", "experimental_autocast", "autocast"):
+        kwargs.pop(key, None)
+    if kwargs:
+        raise TypeError(
+            f"{type(layer).__name__}.add_weight got unexpected keyword argument(s): "
+            f"{', '.join(map(repr, kwargs))}."
+        )
+    if shape is None:
+        shape = ()
+    shape = tuple(int(d) for d in shape)
+    if name is None:
+        name = f"weight_{len(layer._weight_specs)}"
+    torch_dtype = backend.standardize_dtype(dtype) if dtype is not None else layer._torch_dtype
+    if initializer is None:
+        initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+    init = initializers.get(initializer)
+    value = init(shape, dtype=backend.dtype_name(torch_dtype))
+    if not isinstance(value, torch.Tensor):
+        value = torch.as_tensor(np.asarray(value))
+    value = value.to(torch_dtype)
+    if isinstance(layout, (tuple, list)):
+        layout = _Permutation(layout)
+    if layout is not None:
+        value = layout.to_torch(value)
+    parameter = torch.nn.Parameter(
+        value.contiguous(), requires_grad=bool(trainable and layer._trainable and torch_dtype.is_floating_point)
+    )
+    attr = re.sub(r"\W", "_", name.split("/")[-1].split(":")[0]) or "weight"
+    if attr[0].isdigit():
+        attr = "w_" + attr
+    base, index = attr, 1
+    if attr in layer.__dict__ and layer.__dict__[attr] is None:
+        del layer.__dict__[attr]  # a `self.kernel = None` placeholder: the weight takes its name
+    while attr in layer._parameters or attr in layer._modules or (attr in layer.__dict__):
+        index += 1
+        attr = f"{base}_{index}"
+    layer.register_parameter(attr, parameter)
+    _STRUCTURE_VERSION[0] += 1
+    layer._weight_specs.append(
+        _WeightSpec(
+            attr,
+            name,
+            bool(trainable),
+            layout,
+            regularizers.get(regularizer),
+            constraints.get(constraint),
+            shape,
+        )
+    )
+    return parameter
+
+
+def entries(layer, trainable):
+    """(layer, spec) pairs of the trainable or non-trainable weights of `layer`, in Keras order."""
+    own_trainable = [(layer, spec) for spec in layer._weight_specs if spec.trainable]
+    own_frozen = [(layer, spec) for spec in layer._weight_specs if not spec.trainable]
+    children = layer._sublayers()
+    if trainable:
+        if not layer._trainable:
+            return []
+        return own_trainable + [entry for child in children for entry in child._entries(True)]
+    if layer._trainable:
+        return own_frozen + [entry for child in children for entry in child._entries(False)]
+    return (
+        own_trainable
+        + own_frozen
+        + [entry for child in children for entry in child._entries(True) + child._entries(False)]
+    )
+
+
+def get_weights(layer):
+    """The weights of `layer` as NumPy arrays in Keras layout and Keras order."""
+    arrays = []
+    with torch.no_grad():
+        for owner, spec in layer._ordered_entries():
+            value = owner._parameters[spec.attr].detach()
+            if spec.layout is not None:
+                value = spec.layout.to_keras(value)
+            arrays.append(value.cpu().numpy().copy())
+    return arrays
+
+
+def set_weights(layer, weights):
+    """Sets the weights of `layer` from NumPy arrays in Keras layout and Keras order."""
+    ordered = layer._ordered_entries()
+    weights = list(weights)
+    if len(weights) != len(ordered):
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}' expects {len(ordered)} weight arrays "
+            f"({', '.join(spec.name for _, spec in ordered) or 'none'}), got {len(weights)}."
+        )
+    with torch.no_grad():
+        for (owner, spec), value in zip(ordered, weights):
+            owner._assign_weight(spec, value)
+
+
+def assign_weight(layer, spec, value):
+    """Copies one Keras-layout array into the weight `spec` of `layer`, checking its shape."""
+    param = layer._parameters[spec.attr]
+    array = np.asarray(value)
+    if tuple(array.shape) != tuple(spec.keras_shape):
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}' weight '{spec.name}' has shape "
+            f"{tuple(spec.keras_shape)}, got an array of shape {tuple(array.shape)}."
+        )
+    tensor = torch.as_tensor(array.copy() if not array.flags.writeable else array)
+    if spec.layout is not None:
+        tensor = spec.layout.to_torch(tensor)
+    with torch.no_grad():
+        param.copy_(tensor.to(dtype=param.dtype))
+
+
+def count_params(layer):
+    """Number of scalars in the weights of `layer` (Keras counts every weight, trainable or not)."""
+    if not layer.built:
+        raise ValueError(
+            f"You tried to call count_params on layer '{layer.name}', but the layer isn't built. "
+            "Build it first by calling it on an input or with build(input_shape)."
+        )
+    return int(sum(int(np.prod(spec.keras_shape)) for _, spec in layer._ordered_entries()))
+
+
+def apply_constraint(layer, spec):
+    """Projects one weight of `layer` with its constraint, in Keras layout, after an optimizer step."""
+    with torch.no_grad():
+        param = layer._parameters[spec.attr]
+        value = param if spec.layout is None else spec.layout.to_keras(param)
+        value = spec.constraint(value)
+        if spec.layout is not None:
+            value = spec.layout.to_torch(value)
+        param.copy_(value)

@@ -1,0 +1,50 @@
+"""Nested structures of tensors: conversion to tensors, mapping, flattening and shapes."""
+
+import numpy as np
+import torch
+
+from kerastorch import backend
+
+
+def to_tensor(value, dtype=None):
+    """numpy arrays / lists / scalars -> torch tensor (float arrays to floatx); tensors pass through."""
+    if isinstance(value, torch.Tensor):
+        return value
+    array = np.asarray(value)
+    if dtype is None and array.dtype.kind == "f":
+        dtype = backend.standardize_dtype(None)
+    tensor = torch.from_numpy(np.ascontiguousarray(array)) if array.dtype != object else torch.tensor(value)
+    if dtype is not None:
+        tensor = tensor.to(dtype)
+    return tensor
+
+
+def map_structure(fn, value):
+    """Applies `fn` to every leaf of a nested list / tuple / dict, keeping the structure."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(map_structure(fn, v) for v in value)
+    if isinstance(value, dict):
+        return {k: map_structure(fn, v) for k, v in value.items()}
+    return fn(value)
+
+
+def flatten(value):
+    """The leaves of a nested list / tuple / dict, in order."""
+    if isinstance(value, (list, tuple)):
+        out = []
+        for v in value:
+            out.extend(flatten(v))
+        return out
+    if isinstance(value, dict):
+        out = []
+        for v in value.values():
+            out.extend(flatten(v))
+        return out
+    return [value]
+
+
+def shape_of(value):
+    """Shape tuple(s) of a tensor or nested structure of tensors."""
+    if isinstance(value, (list, tuple)):
+        return [shape_of(v) for v in value]
+    return tuple(value.shape)
