@@ -99,11 +99,11 @@ from kerastorch.layers.recurrent import RNN  # noqa: F401
 from kerastorch.layers.recurrent import CuDNNGRU  # noqa: F401
 from kerastorch.layers.recurrent import CuDNNLSTM  # noqa: F401
 from kerastorch.layers.recurrent import SimpleRNN  # noqa: F401
-from kerastorch.layers.recurrent_cells import DropoutRNNCellMixin  # noqa: F401
+from kerastorch.layers.recurrent_cell_base import DropoutRNNCellMixin  # noqa: F401
 from kerastorch.layers.recurrent_cells import GRUCell  # noqa: F401
 from kerastorch.layers.recurrent_cells import LSTMCell  # noqa: F401
 from kerastorch.layers.recurrent_cells import SimpleRNNCell  # noqa: F401
-from kerastorch.layers.recurrent_cells import StackedRNNCells  # noqa: F401
+from kerastorch.layers.recurrent_stacked import StackedRNNCells  # noqa: F401
 from kerastorch.layers.reshaping import Cropping1D  # noqa: F401
 from kerastorch.layers.reshaping import Cropping2D  # noqa: F401
 from kerastorch.layers.reshaping import Cropping3D  # noqa: F401

@@ -1,18 +1,19 @@
 """Recurrent layers: SimpleRNN, LSTM, GRU, CuDNNLSTM and CuDNNGRU, and the Keras import path of RNN and the cells.
 
-Keras 2 imports `RNN` and the cells from here; `RNN` lives in `recurrent_base` and the cells in
-`recurrent_cells`, and both are re-exported. Each layer here is an `RNN` whose cell is built from
-the layer's own arguments.
+Keras 2 imports `RNN` and the cells from here; `RNN` lives in `recurrent_base`, the cells in
+`recurrent_cells` (their shared machinery and `DropoutRNNCellMixin` in `recurrent_cell_base`) and
+`StackedRNNCells` in `recurrent_stacked`; all are re-exported. Each layer here is an `RNN` whose
+cell is built from the layer's own arguments.
 """
 
 from kerastorch import regularizers
 from kerastorch.engine import layer as layer_module
 from kerastorch.layers.recurrent_base import RNN
-from kerastorch.layers.recurrent_cells import DropoutRNNCellMixin
+from kerastorch.layers.recurrent_cell_base import DropoutRNNCellMixin
 from kerastorch.layers.recurrent_cells import GRUCell
 from kerastorch.layers.recurrent_cells import LSTMCell
 from kerastorch.layers.recurrent_cells import SimpleRNNCell
-from kerastorch.layers.recurrent_cells import StackedRNNCells
+from kerastorch.layers.recurrent_stacked import StackedRNNCells
 
 __all__ = [
     "RNN",

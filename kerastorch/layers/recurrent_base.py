@@ -1,73 +1,33 @@
-"""Recurrent base: the generic `RNN` layer over any Keras-style cell, and its fused and loop runners.
+"""The generic `RNN` layer: runs any Keras-style cell over the time axis of its input.
 
 `RNN` runs a cell over the time axis with Keras 2 semantics (masks keep the previous state and
 output, `go_backwards` returns the reversed sequence, `stateful` carries the last states into the
 next batch). Built-in cells in a configuration that torch's fused kernels compute exactly
 (LSTM tanh/sigmoid, GRU tanh/sigmoid with reset_after=True, SimpleRNN tanh/relu, no active
 recurrent dropout) run through `torch.lstm` / `torch.gru` / `torch.rnn_*` (cuDNN on GPU); every
-other configuration runs an exact per-timestep loop.
+other configuration runs an exact per-timestep loop (both runners live in `recurrent_runners`).
 """
 
-import warnings
-
 import torch
-from torch.nn.utils import rnn as torch_rnn_utils
 
-from kerastorch.engine import input_spec
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
-from kerastorch.engine import nest
-from kerastorch.layers import recurrent_cells
+from kerastorch.layers import recurrent_runners
+from kerastorch.layers import recurrent_stacked
+from kerastorch.layers.recurrent_cell_base import DropoutRNNCellMixin
+from kerastorch.layers.recurrent_cell_base import _BuiltinCell
+from kerastorch.layers.recurrent_cell_base import _call_takes
+from kerastorch.layers.recurrent_cell_base import _training_flag
+from kerastorch.layers.recurrent_structure import _flat_state_sizes
+from kerastorch.layers.recurrent_structure import _standardize_args
+from kerastorch.layers.recurrent_structure import _to_list_or_none
 
 __all__ = ["RNN"]
-
-# Our kernels are separate Parameters (Keras weights), so cuDNN packs them on each call.
-warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk")
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-def _to_list_or_none(value):
-    """Flat list of tensors, or None for None and empty lists."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        flat = []
-        for item in value:
-            flat.extend(_to_list_or_none(item) or [])
-        return flat or None
-    return [value]
-
-
-def _standardize_args(inputs, initial_state, constants, num_constants):
-    """Splits `[inputs, *initial_state, *constants]` lists into the three parts, as Keras does.
-
-    Args:
-        inputs: a tensor, or a list whose first element is the sequence input.
-        initial_state: None, a tensor or a list of tensors.
-        constants: None, a tensor or a list of tensors.
-        num_constants: how many trailing list elements are constants.
-
-    Returns:
-        (inputs, initial_state list or None, constants list or None).
-    """
-    if isinstance(inputs, (list, tuple)):
-        if initial_state is not None or constants is not None:
-            raise ValueError(
-                "When `inputs` is a list, pass the initial states and constants inside it, not also as "
-                f"`initial_state`/`constants`. Received: initial_state={initial_state!r}, constants={constants!r}"
-            )
-        items = list(inputs)
-        if num_constants:
-            constants = items[-num_constants:]
-            items = items[:-num_constants]
-        if len(items) > 1:
-            initial_state = items[1:]
-        inputs = items[0]
-    return inputs, _to_list_or_none(initial_state), _to_list_or_none(constants)
-
-
 def _qualified_weight_names(layer):
     """Keras 2 weight names (`bidirectional/forward_lstm/lstm_cell/kernel:0`) of a nested layer."""
     prefixes = {}
@@ -88,132 +48,11 @@ def _first_shape(input_shape):
 
 
 def _shape_text(shape):
-    return input_spec._shape_text(tuple(shape))
-
-
-def _expand_like(mask_t, value):
-    return mask_t.reshape(mask_t.shape + (1,) * (value.dim() - mask_t.dim()))
+    return layer_module._shape_text(tuple(shape))
 
 
 def _is_builtin_step(cell):
-    return isinstance(cell, recurrent_cells._BuiltinCell) and type(cell).call is recurrent_cells._BuiltinCell.call
-
-
-def _takes(fn, name):
-    return recurrent_cells._call_takes(fn, name)
-
-
-def _training_flag(layer, training):
-    return recurrent_cells._training_flag(layer, training)
-
-
-# ---------------------------------------------------------------------------------------------
-# Sequence runners
-# ---------------------------------------------------------------------------------------------
-_TORCH_KERNELS = {"gru": torch.gru, "rnn_tanh": torch.rnn_tanh, "rnn_relu": torch.rnn_relu}
-
-
-def _torch_kernel(mode, x, states, params, has_biases, train):
-    """Runs one fused layer on a batch-major sequence; returns (outputs, final states)."""
-    hx = [s.unsqueeze(0).contiguous() for s in states]
-    if mode == "lstm":
-        outputs, h, c = torch.lstm(x, (hx[0], hx[1]), params, has_biases, 1, 0.0, train, False, True)
-        return outputs, [h[0], c[0]]
-    outputs, h = _TORCH_KERNELS[mode](x, hx[0], params, has_biases, 1, 0.0, train, False, True)
-    return outputs, [h[0]]
-
-
-def _torch_kernel_packed(mode, packed, states, params, has_biases, train, total_length):
-    data, batch_sizes, sorted_indices, unsorted_indices = packed
-    hx = [s.unsqueeze(0).index_select(1, sorted_indices) for s in states]
-    if mode == "lstm":
-        out, h, c = torch.lstm(data, batch_sizes, (hx[0], hx[1]), params, has_biases, 1, 0.0, train, False)
-        finals = [h, c]
-    else:
-        out, h = _TORCH_KERNELS[mode](data, batch_sizes, hx[0], params, has_biases, 1, 0.0, train, False)
-        finals = [h]
-    finals = [f.index_select(1, unsorted_indices)[0] for f in finals]
-    sequence, _ = torch_rnn_utils.pad_packed_sequence(
-        torch_rnn_utils.PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices),
-        batch_first=True,
-        total_length=total_length,
-    )
-    return sequence, finals
-
-
-def _run_fused(mode, x, states, params, has_biases, mask, zero_output_for_mask, return_sequences, need_states=True):
-    """Fused-kernel sequence with Keras mask semantics; returns (sequence or None, last output, states).
-
-    Masked timesteps are skipped (state kept, previous output repeated, or zeros with
-    `zero_output_for_mask`): the valid steps of each sample are moved to the front, the kernel
-    runs over them, and the outputs are scattered back to their timesteps. The final output
-    state is the output at the last valid step; an LSTM's cell state is not an output, so when
-    the final states are needed (`need_states`) LSTMs run the compacted steps as a packed
-    sequence. Without `need_states` only the first (output) state is computed; the other
-    states are returned as given.
-    """
-    train = torch.is_grad_enabled()
-    timesteps = x.shape[1]
-    packed_run = mode == "lstm" and need_states
-    if mask is not None:
-        mask = mask.to(device=x.device, dtype=torch.bool)
-        lengths = mask.sum(1)
-        if packed_run:
-            lengths_cpu = lengths.cpu()
-            if bool((lengths_cpu == timesteps).all()):
-                mask = None
-    if mask is None:
-        sequence, finals = _torch_kernel(mode, x, states, params, has_biases, train)
-        return sequence, sequence[:, -1], finals
-    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
-    compact = x.gather(1, order.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
-    has_steps = (lengths > 0).unsqueeze(-1)
-    if packed_run:
-        packed = torch_rnn_utils.pack_padded_sequence(
-            compact, lengths_cpu.clamp(min=1), batch_first=True, enforce_sorted=False
-        )
-        compact_out, finals = _torch_kernel_packed(mode, packed, states, params, has_biases, train, timesteps)
-    else:
-        compact_out, _ = _torch_kernel(mode, compact, states, params, has_biases, train)
-        last_valid = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, compact_out.shape[-1])
-        finals = [compact_out.gather(1, last_valid)[:, 0]] + list(states[1:])
-    # A sample whose every step is masked keeps its initial state.
-    finals = [torch.where(has_steps, final, initial) for final, initial in zip(finals, states)]
-    if return_sequences or zero_output_for_mask:
-        position = mask.to(torch.long).cumsum(1) - 1
-        gathered = compact_out.gather(1, position.clamp(min=0).unsqueeze(-1).expand(-1, -1, compact_out.shape[-1]))
-        keep = mask if zero_output_for_mask else position >= 0
-        sequence = torch.where(keep.unsqueeze(-1), gathered, torch.zeros_like(gathered))
-        return sequence, sequence[:, -1], finals
-    last = torch.where(has_steps, finals[0], torch.zeros_like(finals[0]))
-    return None, last, finals
-
-
-def _run_loop(step, timesteps, states, mask, zero_output_for_mask, return_sequences):
-    """Per-timestep loop `output, new_states = step(t, states)` with Keras 2 mask semantics.
-
-    Returns (stacked outputs or None, last output, final states).
-    """
-    outputs = []
-    previous = None
-    output = None
-    for t in range(timesteps):
-        output, new_states = step(t, states)
-        new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
-        if mask is not None:
-            mask_t = mask[:, t]
-            new_states = [torch.where(_expand_like(mask_t, new), new, old) for new, old in zip(new_states, states)]
-            if zero_output_for_mask or previous is None:
-                fallback = torch.zeros_like(output)
-            else:
-                fallback = previous
-            output = torch.where(_expand_like(mask_t, output), output, fallback)
-        states = new_states
-        previous = output
-        if return_sequences:
-            outputs.append(output)
-    sequence = torch.stack(outputs, dim=1) if return_sequences else None
-    return sequence, output, states
+    return isinstance(cell, _BuiltinCell) and type(cell).call is _BuiltinCell.call
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +105,7 @@ class RNN(layer_module.Layer):
         **kwargs,
     ):
         if isinstance(cell, (list, tuple)):
-            cell = recurrent_cells.StackedRNNCells(cell)
+            cell = recurrent_stacked.StackedRNNCells(cell)
         if not hasattr(cell, "call") or not callable(getattr(cell, "call")):
             raise ValueError(f"{type(self).__name__} expects `cell` to have a `call` method. Received: cell={cell!r}")
         if not hasattr(cell, "state_size"):
@@ -309,7 +148,7 @@ class RNN(layer_module.Layer):
 
     # -- states ----------------------------------------------------------------------------
     def _state_shapes(self):
-        return recurrent_cells._flat_state_sizes(self.cell.state_size)
+        return _flat_state_sizes(self.cell.state_size)
 
     @property
     def states(self):
@@ -370,7 +209,7 @@ class RNN(layer_module.Layer):
             )
         new_states = []
         for index, (value, shape) in enumerate(zip(values, shapes)):
-            tensor = nest.to_tensor(value)
+            tensor = layer_module.to_tensor(value)
             expected = (batch_size,) + shape
             if tuple(tensor.shape) != expected:
                 raise ValueError(
@@ -461,7 +300,7 @@ class RNN(layer_module.Layer):
             if initial_state is None:
                 states = self.get_initial_state(x)
             else:
-                states = [nest.to_tensor(s).to(device=x.device, dtype=x.dtype) for s in initial_state]
+                states = [layer_module.to_tensor(s).to(device=x.device, dtype=x.dtype) for s in initial_state]
         if len(states) != expected:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' has {expected} states but was passed {len(states)} initial "
@@ -511,7 +350,7 @@ class RNN(layer_module.Layer):
         x, initial_state, constants = self._split_inputs(inputs, initial_state, constants)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        x = nest.to_tensor(x)
+        x = layer_module.to_tensor(x)
         if not x.is_floating_point() or (x.dtype != self._torch_dtype and self._torch_dtype.is_floating_point):
             x = x.to(self._torch_dtype)
         if x.dim() < 3:
@@ -524,13 +363,13 @@ class RNN(layer_module.Layer):
             raise ValueError(f"{type(self).__name__} '{self.name}' got an input with 0 timesteps: {tuple(x.shape)}.")
         training = _training_flag(self, training)
         if mask is not None:
-            mask = nest.to_tensor(mask).to(device=x.device, dtype=torch.bool)
+            mask = layer_module.to_tensor(mask).to(device=x.device, dtype=torch.bool)
             if mask.dim() > 2:
                 mask = mask.reshape(mask.shape[:2] + (-1,)).any(-1)
         states = self._prepare_states(x, initial_state)
         cell = self.cell
         for each in [cell] + list(getattr(cell, "_all_cells", [])):
-            if isinstance(each, recurrent_cells.DropoutRNNCellMixin):
+            if isinstance(each, DropoutRNNCellMixin):
                 each.reset_dropout_mask()
                 each.reset_recurrent_dropout_mask()
         if self.go_backwards:
@@ -544,7 +383,7 @@ class RNN(layer_module.Layer):
             if input_masks is not None:
                 x = x * input_masks[0].unsqueeze(1)
             params, has_biases = cell._fused_params()
-            sequence, last_output, final_states = _run_fused(
+            sequence, last_output, final_states = recurrent_runners._run_fused(
                 mode,
                 x,
                 states,
@@ -557,7 +396,7 @@ class RNN(layer_module.Layer):
             )
         else:
             step = self._make_step(x, states, training, constants)
-            sequence, last_output, final_states = _run_loop(
+            sequence, last_output, final_states = recurrent_runners._run_loop(
                 step, timesteps, states, mask, self.zero_output_for_mask, self.return_sequences
             )
 
@@ -579,10 +418,10 @@ class RNN(layer_module.Layer):
 
             return step
         kwargs = {}
-        if _takes(cell.call, "training"):
+        if _call_takes(cell.call, "training"):
             kwargs["training"] = training
         if constants:
-            if not _takes(cell.call, "constants"):
+            if not _call_takes(cell.call, "constants"):
                 raise ValueError(
                     f"The cell of {type(self).__name__} '{self.name}' does not accept constants: its `call` has "
                     f"no `constants` argument. Received: constants={constants!r}"

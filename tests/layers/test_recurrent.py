@@ -14,7 +14,11 @@ from kerastorch.engine.keras_tensor import Input
 from kerastorch.engine.layer import Layer
 from kerastorch.layers import embeddings
 from kerastorch.layers import recurrent_base
+from kerastorch.layers import recurrent_cell_base
 from kerastorch.layers import recurrent_cells
+from kerastorch.layers import recurrent_runners
+from kerastorch.layers import recurrent_stacked
+from kerastorch.layers import recurrent_structure
 from kerastorch.layers.recurrent import GRU
 from kerastorch.layers.recurrent import LSTM
 from kerastorch.layers.recurrent import RNN
@@ -22,7 +26,7 @@ from kerastorch.layers.recurrent import SimpleRNN
 from kerastorch.layers.recurrent_cells import GRUCell
 from kerastorch.layers.recurrent_cells import LSTMCell
 from kerastorch.layers.recurrent_cells import SimpleRNNCell
-from kerastorch.layers.recurrent_cells import StackedRNNCells
+from kerastorch.layers.recurrent_stacked import StackedRNNCells
 from kerastorch.models import Model
 from kerastorch.models import Sequential
 from kerastorch.saving import serialization
@@ -152,13 +156,13 @@ def test_initial_state_as_symbolic_inputs_in_functional_model():
 # ---------------------------------------------------------------------------------------------
 def _spy_fused(monkeypatch):
     calls = []
-    original = recurrent_base._run_fused
+    original = recurrent_runners._run_fused
 
     def spy(mode, *args, **kwargs):
         calls.append(mode)
         return original(mode, *args, **kwargs)
 
-    monkeypatch.setattr(recurrent_base, "_run_fused", spy)
+    monkeypatch.setattr(recurrent_runners, "_run_fused", spy)
     return calls
 
 
@@ -638,7 +642,7 @@ def test_lstm_learns_a_memory_task_with_fit():
 
 def test_layer_exports():
     assert layers_module.LSTM is LSTM
-    assert recurrent_cells._flat_state_sizes([3, [4, 5]]) == [(3,), (4,), (5,)]
+    assert recurrent_structure._flat_state_sizes([3, [4, 5]]) == [(3,), (4,), (5,)]
 
 
 @pytest.mark.parametrize(
@@ -737,8 +741,9 @@ def test_recurrent_reexports_rnn_and_cells():
 
     assert recurrent_base.__all__ == ["RNN"] and RNN is recurrent_base.RNN
     assert RNN.__module__ == "kerastorch.layers.recurrent_base" and LSTM.__module__ == "kerastorch.layers.recurrent"
+    homes = {"StackedRNNCells": recurrent_stacked, "DropoutRNNCellMixin": recurrent_cell_base}
     for name in ("SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "DropoutRNNCellMixin"):
-        assert getattr(recurrent, name) is getattr(recurrent_cells, name) and name in recurrent.__all__
+        assert getattr(recurrent, name) is getattr(homes.get(name, recurrent_cells), name) and name in recurrent.__all__
     for name in recurrent.__all__:
         assert getattr(kerastorch.layers, name) is getattr(recurrent, name)
     assert layer_module.LAYER_REGISTRY["RNN"] is RNN
