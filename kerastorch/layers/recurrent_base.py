@@ -10,8 +10,10 @@ other configuration runs an exact per-timestep loop (both runners live in `recur
 
 import torch
 
+from kerastorch.engine import input_spec
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import nest
 from kerastorch.layers import recurrent_runners
 from kerastorch.layers import recurrent_stacked
 from kerastorch.layers.recurrent_cell_base import DropoutRNNCellMixin
@@ -48,7 +50,7 @@ def _first_shape(input_shape):
 
 
 def _shape_text(shape):
-    return layer_module._shape_text(tuple(shape))
+    return input_spec._shape_text(tuple(shape))
 
 
 def _is_builtin_step(cell):
@@ -209,7 +211,7 @@ class RNN(layer_module.Layer):
             )
         new_states = []
         for index, (value, shape) in enumerate(zip(values, shapes)):
-            tensor = layer_module.to_tensor(value)
+            tensor = nest.to_tensor(value)
             expected = (batch_size,) + shape
             if tuple(tensor.shape) != expected:
                 raise ValueError(
@@ -300,7 +302,7 @@ class RNN(layer_module.Layer):
             if initial_state is None:
                 states = self.get_initial_state(x)
             else:
-                states = [layer_module.to_tensor(s).to(device=x.device, dtype=x.dtype) for s in initial_state]
+                states = [nest.to_tensor(s).to(device=x.device, dtype=x.dtype) for s in initial_state]
         if len(states) != expected:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' has {expected} states but was passed {len(states)} initial "
@@ -350,7 +352,7 @@ class RNN(layer_module.Layer):
         x, initial_state, constants = self._split_inputs(inputs, initial_state, constants)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        x = layer_module.to_tensor(x)
+        x = nest.to_tensor(x)
         if not x.is_floating_point() or (x.dtype != self._torch_dtype and self._torch_dtype.is_floating_point):
             x = x.to(self._torch_dtype)
         if x.dim() < 3:
@@ -363,7 +365,7 @@ class RNN(layer_module.Layer):
             raise ValueError(f"{type(self).__name__} '{self.name}' got an input with 0 timesteps: {tuple(x.shape)}.")
         training = _training_flag(self, training)
         if mask is not None:
-            mask = layer_module.to_tensor(mask).to(device=x.device, dtype=torch.bool)
+            mask = nest.to_tensor(mask).to(device=x.device, dtype=torch.bool)
             if mask.dim() > 2:
                 mask = mask.reshape(mask.shape[:2] + (-1,)).any(-1)
         states = self._prepare_states(x, initial_state)

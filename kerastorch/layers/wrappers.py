@@ -4,8 +4,10 @@ import inspect
 
 import torch
 
+from kerastorch.engine import input_spec
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import nest
 from kerastorch.layers import recurrent_base
 from kerastorch.layers import recurrent_structure
 
@@ -87,7 +89,7 @@ class TimeDistributed(Wrapper):
         if len(input_shape) < 3:
             raise ValueError(
                 f"TimeDistributed '{self.name}' expects an input with at least 3 dimensions (batch, timesteps, "
-                f"...), got shape {layer_module._shape_text(input_shape)}."
+                f"...), got shape {input_spec._shape_text(input_shape)}."
             )
 
     def build(self, input_shape):
@@ -113,7 +115,7 @@ class TimeDistributed(Wrapper):
         return (input_shape[0], input_shape[1]) + tuple(inner)[1:]
 
     def call(self, inputs, training=None, mask=None):
-        inputs = layer_module.to_tensor(inputs)
+        inputs = nest.to_tensor(inputs)
         # Layer.__call__ drops `training` for inner layers whose call does not take it.
         kwargs = {"training": training}
         batch, timesteps = inputs.shape[0], inputs.shape[1]
@@ -128,18 +130,18 @@ class TimeDistributed(Wrapper):
                 outputs.append(self.layer(inputs[:, t], **step_kwargs))
             return torch.stack(outputs, dim=1)
         if takes_mask:
-            mask = layer_module.to_tensor(mask)
+            mask = nest.to_tensor(mask)
             kwargs["mask"] = mask.reshape((-1,) + tuple(mask.shape[2:]))
         flat = inputs.reshape((batch * timesteps,) + tuple(inputs.shape[2:]))
         outputs = self.layer(flat, **kwargs)
         return outputs.reshape((batch, timesteps) + tuple(outputs.shape[1:]))
 
     def compute_mask(self, inputs, mask=None):
-        inputs = layer_module.to_tensor(inputs)
+        inputs = nest.to_tensor(inputs)
         batch, timesteps = inputs.shape[0], inputs.shape[1]
         inner_mask = None
         if mask is not None:
-            mask = layer_module.to_tensor(mask)
+            mask = nest.to_tensor(mask)
             inner_mask = mask.reshape((-1,) + tuple(mask.shape[2:]))
         flat = inputs.reshape((batch * timesteps,) + tuple(inputs.shape[2:]))
         output_mask = self.layer.compute_mask(flat, inner_mask)
