@@ -1,24 +1,17 @@
-"""Model: functional and subclassed models with compile/fit/evaluate/predict, train/test/predict steps."""
+"""Model: the Keras Model class, functional or subclassed, with its compile/fit/evaluate/predict and step methods."""
 
 import torch
 
 from kerastorch import backend
 from kerastorch import distribute
-from kerastorch import mixed_precision
-from kerastorch import optimizers as optimizers_module
 from kerastorch.engine import compile as compile_module
 from kerastorch.engine import graph as graph_module
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
-from kerastorch.engine import layer_weights
-from kerastorch.engine import loops
+from kerastorch.engine import model_graph
+from kerastorch.engine import model_steps
+from kerastorch.engine import training_api
 from kerastorch.engine import training_data
-
-# tf.keras performance knobs with no meaning for an eager torch loop (each step already runs as
-# queued kernels); accepted so that tf.keras compile() calls run unchanged.
-_COMPILE_PERFORMANCE_ONLY = ("steps_per_execution", "experimental_steps_per_execution")
-# TF 1 graph-mode arguments: only their "unset" value is accepted.
-_COMPILE_TF1_ONLY = ("distribute", "options", "run_options", "run_metadata")
 
 
 class Model(layer_module.Layer):
@@ -54,7 +47,7 @@ class Model(layer_module.Layer):
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("A functional Model needs both `inputs` and `outputs`.")
-            self._init_graph(inputs, outputs)
+            model_graph.init_graph(self, inputs, outputs)
 
     @classmethod
     def _default_name(cls):
@@ -81,22 +74,6 @@ class Model(layer_module.Layer):
     # -----------------------------------------------------------------------------------------
     # Graph
     # -----------------------------------------------------------------------------------------
-    def _init_graph(self, inputs, outputs):
-        self._nested_inputs = inputs
-        self._nested_outputs = outputs
-        input_list = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-        self._graph = graph_module.Graph(input_list, output_list)
-        self._is_graph_network = True
-        for old in list(self._modules):
-            del self._modules[old]
-        for layer in self._graph.layers:
-            self._track_layer(layer)
-        self.built = True
-        self._build_input_shape = [t.shape for t in input_list] if len(input_list) > 1 else input_list[0].shape
-        if self._compile_args is not None:
-            self._make_compiled()
-
     def _track_layer(self, layer):
         # Registered by name so that state_dict keys read `dense_1.kernel`; stored directly in
         # _modules so that a layer named like a Model attribute cannot shadow it.
@@ -187,40 +164,9 @@ class Model(layer_module.Layer):
     # -----------------------------------------------------------------------------------------
     # Calling
     # -----------------------------------------------------------------------------------------
-    def _standardize_call_inputs(self, inputs):
-        graph_inputs = self._graph.inputs
-        if isinstance(inputs, dict):
-            names = self.input_names
-            missing = [n for n in names if n not in inputs]
-            if missing:
-                raise ValueError(f"Missing input(s) {missing} for model '{self.name}'. Received keys: {list(inputs)}")
-            return [inputs[n] for n in names]
-        if isinstance(inputs, (list, tuple)):
-            if len(inputs) != len(graph_inputs):
-                raise ValueError(
-                    f"Model '{self.name}' expects {len(graph_inputs)} input(s), but it received {len(inputs)} "
-                    f"input tensors."
-                )
-            return list(inputs)
-        if len(graph_inputs) != 1:
-            raise ValueError(
-                f"Model '{self.name}' expects {len(graph_inputs)} inputs, but it received a single tensor."
-            )
-        return [inputs]
-
     def call(self, inputs, training=None, mask=None):
         """Runs the functional graph (subclassed models override this)."""
-        if self._graph is None:
-            raise TypeError(
-                f"Model '{self.name}' has no graph: pass `inputs` and `outputs` to Model(), or subclass "
-                "Model and implement call()."
-            )
-        tensors = self._standardize_call_inputs(inputs)
-        masks = None
-        if mask is not None:
-            masks = mask if isinstance(mask, (list, tuple)) else [mask]
-        outputs = self._graph.run(tensors, training=training, masks=masks)
-        return outputs[0] if len(outputs) == 1 else outputs
+        return model_graph.run(self, inputs, training, mask)
 
     def __call__(self, inputs, *args, **kwargs):
         if not kt.any_symbolic(inputs) and not self.built:
@@ -239,14 +185,7 @@ class Model(layer_module.Layer):
         return super().compute_output_shape(input_shape)
 
     def compute_mask(self, inputs, mask=None):
-        if self._graph is None:
-            return None
-        tensors = self._standardize_call_inputs(inputs)
-        masks = None if mask is None else (mask if isinstance(mask, (list, tuple)) else [mask])
-        if not self._graph.uses_masks and masks is None:
-            return None
-        _, out_masks = self._graph.run(tensors, masks=masks, return_masks=True)
-        return out_masks[0] if len(out_masks) == 1 else out_masks
+        return model_graph.compute_mask(self, inputs, mask)
 
     # -----------------------------------------------------------------------------------------
     # Devices
@@ -305,33 +244,11 @@ class Model(layer_module.Layer):
             steps_per_execution: accepted for compatibility; each step already runs as queued kernels.
             jit_compile: compile the train step with torch.compile.
         """
-        for key in _COMPILE_PERFORMANCE_ONLY:
-            kwargs.pop(key, None)
-        for key in _COMPILE_TF1_ONLY:
-            if kwargs.pop(key, None) is not None:
-                raise ValueError(
-                    f"compile() argument `{key}` is a TensorFlow 1 graph option and is not supported; for "
-                    "multi-GPU training launch the script with torchrun (see docs/distributed.md)."
-                )
-        if kwargs:
-            raise TypeError(f"Invalid keyword argument(s) in compile(): {', '.join(map(repr, sorted(kwargs)))}.")
-        self.optimizer = mixed_precision.maybe_wrap_optimizer(self, optimizers_module.get(optimizer))
-        self._compile_args = dict(
-            loss=loss,
-            metrics=metrics,
-            loss_weights=loss_weights,
-            sample_weight_mode=sample_weight_mode,
-            weighted_metrics=weighted_metrics,
+        training_api.compile(
+            self, optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
+            sample_weight_mode=sample_weight_mode, weighted_metrics=weighted_metrics, target_tensors=target_tensors,
+            run_eagerly=run_eagerly, jit_compile=jit_compile, kwargs=kwargs,
         )
-        self._target_tensors = target_tensors
-        self._run_eagerly = run_eagerly
-        self._jit_compile = bool(jit_compile)
-        self._compiled = None
-        self._optimizer_version = None
-        if self._outputs_known():
-            self._make_compiled()
-            if self.built and self.trainable_weights:
-                self._prepare_optimizer()
 
     def _outputs_known(self):
         return self._graph is not None or getattr(self, "_subclass_output_names", None) is not None
@@ -371,61 +288,17 @@ class Model(layer_module.Layer):
     # -----------------------------------------------------------------------------------------
     # Steps
     # -----------------------------------------------------------------------------------------
-    def _prepare_optimizer(self):
-        """(Re)builds the optimizer on the current trainable weights when they changed."""
-        first = next(iter(self.parameters()), None)
-        version = (layer_weights.structure_version(), None if first is None else (first.device, first.dtype))
-        if self._optimizer_version == version:
-            return
-        params = self.trainable_weights
-        self.optimizer.build(params)
-        self._constrained = [
-            (layer, spec) for layer, spec in self._ordered_entries() if spec.constraint is not None
-        ]
-        self._static_losses = bool(self.losses)
-        self._optimizer_version = version
-
-    def _regularization(self):
-        if self._static_losses or layer_module.dynamic_losses_seen():
-            return self.losses
-        return None
-
     def train_step(self, data):
         """One optimization step on a batch `(x, y, sample_weight)` (lists per input/output)."""
-        x, y, sample_weight = data
-        outputs = self(x[0] if len(x) == 1 and not isinstance(x, dict) else x)
-        y_preds = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        compiled = self._compiled
-        loss = compiled(y, y_preds, sample_weight, self._regularization())
-        if self._optimizer_version is None or self._optimizer_version[0] != layer_weights.structure_version():
-            self._prepare_optimizer()
-        optimizer = self.optimizer
-        optimizer.zero_grad(set_to_none=True)
-        scaled_loss = getattr(optimizer, "get_scaled_loss", None)  # LossScaleOptimizer
-        (loss if scaled_loss is None else scaled_loss(loss)).backward()
-        if distribute.is_data_parallel():
-            distribute.sync_gradients(self, x)
-        optimizer.step()
-        if self._constrained:
-            for layer, spec in self._constrained:
-                layer._apply_one_constraint(spec)
-        compiled.update_metrics(y, y_preds, sample_weight)
-        return compiled
+        return model_steps.train_step(self, data)
 
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights."""
-        x, y, sample_weight = data
-        outputs = self(x[0] if len(x) == 1 and not isinstance(x, dict) else x)
-        y_preds = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        compiled = self._compiled
-        compiled(y, y_preds, sample_weight, self._regularization())
-        compiled.update_metrics(y, y_preds, sample_weight)
-        return compiled
+        return model_steps.test_step(self, data)
 
     def predict_step(self, data):
         """The model outputs for a batch."""
-        x = data[0]
-        return self(x[0] if len(x) == 1 and not isinstance(x, dict) else x)
+        return model_steps.predict_step(self, data)
 
     # -----------------------------------------------------------------------------------------
     # Data
@@ -488,70 +361,13 @@ class Model(layer_module.Layer):
         Args are those of Keras 2.3 `fit` (see the README); `epochs` is the index of the final
         epoch when `initial_epoch` is given.
         """
-        if "nb_epoch" in kwargs and epochs != 1:
-            raise TypeError(f"fit() got both `nb_epoch` (Keras 1) and `epochs={epochs!r}`; pass only `epochs`.")
-        kwargs = _legacy_kwargs("fit", kwargs)
-        epochs = kwargs.pop("epochs", epochs)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword argument(s) to fit(): {', '.join(map(repr, sorted(kwargs)))}.")
-        self._require_compiled("training")
-        if y is None and getattr(self, "_target_tensors", None) is not None:
-            y = self._target_tensors
-        from kerastorch.engine import generator_adapters
-
-        generator_options = dict(max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing)
-        if generator_adapters.is_generator_like(x):
-            if validation_split:
-                raise ValueError("`validation_split` is only supported for array inputs, not generators/Sequences.")
-            adapter = generator_adapters.make(
-                self, x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch, True, **generator_options
-            )
-        else:
-            if validation_split and validation_data is None:
-                if not 0.0 < validation_split < 1.0:
-                    raise ValueError(
-                        f"`validation_split` must be between 0 and 1. Received: validation_split={validation_split!r}"
-                    )
-                x, y, sample_weight, validation_data = training_data.split_for_validation(
-                    self, x, y, sample_weight, validation_split
-                )
-            adapter = self._make_adapter(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch, True)
-        if adapter.count_mode != "samples" and steps_per_epoch is None and getattr(adapter, "steps_per_epoch", None) is None:
-            raise ValueError("steps_per_epoch is required for a Python generator without a length.")
-        val_adapter = None
-        if validation_data is not None:
-            val_adapter = self._validation_adapter(validation_data, batch_size, validation_steps, generator_options)
-        if self._compiled is None:
-            self._make_compiled()
-        self._prepare_optimizer()
-        return loops.fit_loop(
-            self,
-            adapter,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            verbose=verbose,
-            callbacks=callbacks,
-            val_adapter=val_adapter,
-            validation_freq=validation_freq,
-            batch_size=batch_size or 32,
+        return training_api.fit(
+            self, x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps, validation_freq=validation_freq,
+            max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing, kwargs=kwargs,
         )
-
-    def _validation_adapter(self, validation_data, batch_size, validation_steps, generator_options):
-        from kerastorch.engine import generator_adapters
-
-        if generator_adapters.is_generator_like(validation_data):
-            return generator_adapters.make(
-                self, validation_data, None, None, None, batch_size, False, validation_steps, False, **generator_options
-            )
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError(
-                "When passing validation_data, it must contain 2 (x_val, y_val) or 3 (x_val, y_val, val_sample_weights) "
-                f"items; received {type(validation_data).__name__} of length "
-                f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
-            )
-        val_x, val_y = validation_data[0], validation_data[1]
-        val_w = validation_data[2] if len(validation_data) == 3 else None
-        return self._make_adapter(val_x, val_y, val_w, None, batch_size, False, validation_steps, False)
 
     def evaluate(
         self,
@@ -569,28 +385,11 @@ class Model(layer_module.Layer):
         **kwargs,
     ):
         """Returns the loss (a scalar) or [loss, *metrics] in `metrics_names` order."""
-        kwargs = _legacy_kwargs("evaluate", kwargs)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword argument(s) to evaluate(): {', '.join(map(repr, sorted(kwargs)))}.")
-        self._require_compiled("evaluating")
-        from kerastorch.engine import generator_adapters
-
-        if generator_adapters.is_generator_like(x):
-            adapter = generator_adapters.make(
-                self, x, y, sample_weight, None, batch_size, False, steps, False,
-                max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing,
-            )
-        else:
-            if y is None and getattr(self, "_target_tensors", None) is not None:
-                y = self._target_tensors
-            adapter = self._make_adapter(x, y, sample_weight, None, batch_size, False, steps, False)
-        if self._compiled is None:
-            self._make_compiled()
-        results = loops.evaluate_loop(self, adapter, verbose=verbose, callbacks=callbacks)
-        if return_dict:
-            return results
-        values = [results[name] for name in self.metrics_names if name in results]
-        return values[0] if len(values) == 1 else values
+        return training_api.evaluate(
+            self, x=x, y=y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight, steps=steps,
+            callbacks=callbacks, max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing, return_dict=return_dict, kwargs=kwargs,
+        )
 
     def predict(
         self,
@@ -605,67 +404,22 @@ class Model(layer_module.Layer):
         **kwargs,
     ):
         """Returns NumPy predictions (a list of arrays for several outputs)."""
-        kwargs = _legacy_kwargs("predict", kwargs)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword argument(s) to predict(): {', '.join(map(repr, sorted(kwargs)))}.")
-        from kerastorch.engine import generator_adapters
-
-        if generator_adapters.is_generator_like(x):
-            adapter = generator_adapters.make(
-                self, x, None, None, None, batch_size, False, steps, False,
-                max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing,
-            )
-        else:
-            adapter = self._make_adapter(x, None, None, None, batch_size, False, steps, False)
-        return loops.predict_loop(self, adapter, verbose=verbose, callbacks=callbacks)
-
-    def _single_batch(self, x, y, sample_weight, class_weight):
-        adapter = self._make_adapter(x, y, sample_weight, class_weight, None, False, None, y is not None)
-        batch_size = max(adapter.num_samples, 1)
-        adapter.batch_size = batch_size
-        if self._compile_args is not None and self._compiled is None:
-            self._make_compiled()
-        return next(iter(adapter.epoch()))
+        return training_api.predict(
+            self, x=x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks,
+            max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing, kwargs=kwargs,
+        )
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False):
         """One gradient update on a single batch; returns the loss or [loss, *metrics]."""
-        self._require_compiled("training")
-        batch = self._single_batch(x, y, sample_weight, class_weight)
-        self._prepare_optimizer()
-        if reset_metrics:
-            self.reset_metrics()
-        self.train()
-        try:
-            self.train_step(batch)
-        finally:
-            self.eval()
-        return self._batch_results(return_dict)
+        return model_steps.train_on_batch(self, x, y, sample_weight, class_weight, reset_metrics, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         """Loss and metrics on a single batch; returns the loss or [loss, *metrics]."""
-        self._require_compiled("evaluating")
-        batch = self._single_batch(x, y, sample_weight, None)
-        if reset_metrics:
-            self.reset_metrics()
-        self.eval()
-        with torch.no_grad():
-            self.test_step(batch)
-        return self._batch_results(return_dict)
+        return model_steps.test_on_batch(self, x, y, sample_weight, reset_metrics, return_dict)
 
     def predict_on_batch(self, x):
         """Predictions (NumPy) for a single batch."""
-        batch = self._single_batch(x, None, None, None)
-        self.eval()
-        with torch.no_grad():
-            outputs = self.predict_step(batch)
-        return loops.numpy_outputs(outputs)
-
-    def _batch_results(self, return_dict):
-        results = loops._to_floats(self._compiled.results())
-        if return_dict:
-            return results
-        values = [results[name] for name in self.metrics_names if name in results]
-        return values[0] if len(values) == 1 else values
+        return model_steps.predict_on_batch(self, x)
 
     def fit_generator(
         self,
@@ -686,66 +440,30 @@ class Model(layer_module.Layer):
         **kwargs,
     ):
         """fit() on a generator or Sequence (Keras 2 spelling)."""
-        if "nb_epoch" in kwargs and epochs != 1:
-            raise TypeError(
-                f"fit_generator() got both `nb_epoch` (Keras 1) and `epochs={epochs!r}`; pass only `epochs`."
-            )
-        kwargs = _legacy_kwargs("fit_generator", kwargs, generator)
-        epochs = kwargs.pop("epochs", epochs)
-        steps_per_epoch = kwargs.pop("steps_per_epoch", steps_per_epoch)
-        validation_steps = kwargs.pop("validation_steps", validation_steps)
-        workers = kwargs.pop("workers", workers)
-        use_multiprocessing = kwargs.pop("use_multiprocessing", use_multiprocessing)
-        max_queue_size = kwargs.pop("max_queue_size", max_queue_size)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword argument(s) to fit_generator(): {', '.join(map(repr, sorted(kwargs)))}.")
-        return self.fit(
-            generator,
-            steps_per_epoch=steps_per_epoch,
-            epochs=epochs,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_data=validation_data,
-            validation_steps=validation_steps,
-            validation_freq=validation_freq,
-            class_weight=class_weight,
-            max_queue_size=max_queue_size,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            shuffle=shuffle,
-            initial_epoch=initial_epoch,
+        return training_api.fit_generator(
+            self, generator=generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+            callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+            validation_freq=validation_freq, class_weight=class_weight, max_queue_size=max_queue_size,
+            workers=workers, use_multiprocessing=use_multiprocessing, shuffle=shuffle, initial_epoch=initial_epoch,
+            kwargs=kwargs,
         )
 
     def evaluate_generator(
         self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0, **kwargs
     ):
         """evaluate() on a generator or Sequence (Keras 2 spelling)."""
-        kwargs = _legacy_kwargs("evaluate_generator", kwargs)
-        steps = kwargs.pop("steps", steps)
-        workers = kwargs.pop("workers", workers)
-        use_multiprocessing = kwargs.pop("use_multiprocessing", use_multiprocessing)
-        max_queue_size = kwargs.pop("max_queue_size", max_queue_size)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword argument(s) to evaluate_generator(): {', '.join(map(repr, sorted(kwargs)))}.")
-        return self.evaluate(
-            generator, steps=steps, callbacks=callbacks, max_queue_size=max_queue_size, workers=workers,
-            use_multiprocessing=use_multiprocessing, verbose=verbose,
+        return training_api.evaluate_generator(
+            self, generator=generator, steps=steps, callbacks=callbacks, max_queue_size=max_queue_size,
+            workers=workers, use_multiprocessing=use_multiprocessing, verbose=verbose, kwargs=kwargs,
         )
 
     def predict_generator(
         self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0, **kwargs
     ):
         """predict() on a generator or Sequence (Keras 2 spelling)."""
-        kwargs = _legacy_kwargs("predict_generator", kwargs)
-        steps = kwargs.pop("steps", steps)
-        workers = kwargs.pop("workers", workers)
-        use_multiprocessing = kwargs.pop("use_multiprocessing", use_multiprocessing)
-        max_queue_size = kwargs.pop("max_queue_size", max_queue_size)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword argument(s) to predict_generator(): {', '.join(map(repr, sorted(kwargs)))}.")
-        return self.predict(
-            generator, steps=steps, callbacks=callbacks, max_queue_size=max_queue_size, workers=workers,
-            use_multiprocessing=use_multiprocessing, verbose=verbose,
+        return training_api.predict_generator(
+            self, generator=generator, steps=steps, callbacks=callbacks, max_queue_size=max_queue_size,
+            workers=workers, use_multiprocessing=use_multiprocessing, verbose=verbose, kwargs=kwargs,
         )
 
     # -----------------------------------------------------------------------------------------
@@ -827,11 +545,3 @@ class Model(layer_module.Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}"
-
-
-def _legacy_kwargs(method, kwargs, generator=None):
-    if not kwargs:
-        return kwargs
-    from kerastorch.legacy import interfaces
-
-    return interfaces.convert_method_kwargs(method, kwargs, generator=generator)

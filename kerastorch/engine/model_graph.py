@@ -1,0 +1,71 @@
+"""A functional Model and its Graph: set-up from inputs/outputs, call inputs matched to the graph inputs, runs."""
+
+from kerastorch.engine import graph as graph_module
+
+
+def init_graph(model, inputs, outputs):
+    """Makes `model` the functional model of `inputs` -> `outputs`: its graph, its layers, its input shape."""
+    model._nested_inputs = inputs
+    model._nested_outputs = outputs
+    input_list = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    model._graph = graph_module.Graph(input_list, output_list)
+    model._is_graph_network = True
+    for old in list(model._modules):
+        del model._modules[old]
+    for layer in model._graph.layers:
+        model._track_layer(layer)
+    model.built = True
+    model._build_input_shape = [t.shape for t in input_list] if len(input_list) > 1 else input_list[0].shape
+    if model._compile_args is not None:
+        model._make_compiled()
+
+
+def standardize_call_inputs(model, inputs):
+    """The list of input tensors, in graph order, from a tensor, a list or a dict keyed by input name."""
+    graph_inputs = model._graph.inputs
+    if isinstance(inputs, dict):
+        names = model.input_names
+        missing = [n for n in names if n not in inputs]
+        if missing:
+            raise ValueError(f"Missing input(s) {missing} for model '{model.name}'. Received keys: {list(inputs)}")
+        return [inputs[n] for n in names]
+    if isinstance(inputs, (list, tuple)):
+        if len(inputs) != len(graph_inputs):
+            raise ValueError(
+                f"Model '{model.name}' expects {len(graph_inputs)} input(s), but it received {len(inputs)} "
+                f"input tensors."
+            )
+        return list(inputs)
+    if len(graph_inputs) != 1:
+        raise ValueError(
+            f"Model '{model.name}' expects {len(graph_inputs)} inputs, but it received a single tensor."
+        )
+    return [inputs]
+
+
+def run(model, inputs, training, mask):
+    """The body of `Model.call`: the outputs of the functional graph for `inputs`."""
+    if model._graph is None:
+        raise TypeError(
+            f"Model '{model.name}' has no graph: pass `inputs` and `outputs` to Model(), or subclass "
+            "Model and implement call()."
+        )
+    tensors = standardize_call_inputs(model, inputs)
+    masks = None
+    if mask is not None:
+        masks = mask if isinstance(mask, (list, tuple)) else [mask]
+    outputs = model._graph.run(tensors, training=training, masks=masks)
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def compute_mask(model, inputs, mask):
+    """The body of `Model.compute_mask`: the output masks of the graph (None for subclassed models)."""
+    if model._graph is None:
+        return None
+    tensors = standardize_call_inputs(model, inputs)
+    masks = None if mask is None else (mask if isinstance(mask, (list, tuple)) else [mask])
+    if not model._graph.uses_masks and masks is None:
+        return None
+    _, out_masks = model._graph.run(tensors, masks=masks, return_masks=True)
+    return out_masks[0] if len(out_masks) == 1 else out_masks
