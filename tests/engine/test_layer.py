@@ -100,6 +100,17 @@ def test_input_spec_ndim_check():
         Needs3D(name="n")(np.zeros((2, 2), dtype="float32"))
 
 
+def test_input_spec_is_one_class_under_its_public_paths():
+    import kerastorch.engine
+    import kerastorch.layers
+    from kerastorch.engine import input_spec
+    from kerastorch.engine import layer
+    from kerastorch.engine import topology
+
+    paths = [layer.InputSpec, kerastorch.layers.InputSpec, topology.InputSpec, kerastorch.engine.InputSpec]
+    assert all(found is input_spec.InputSpec for found in paths)
+
+
 def test_trainable_flag_freezes_and_moves_weights():
     layer = Dense(3)
     layer.build((None, 2))
