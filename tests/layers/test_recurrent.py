@@ -1,4 +1,8 @@
-"""Recurrent layers: Keras references, fused kernels vs the exact loop, masks, states, dropout, configs."""
+"""Recurrent layers: Keras references, fused kernels vs the exact loop, masks, states, dropout, configs.
+
+Custom cells are tested in test_recurrent_cells.py, stacked cells in test_recurrent_stacked.py, training
+and the CUDA paths in test_recurrent_training.py.
+"""
 
 import os
 
@@ -8,7 +12,6 @@ import torch
 
 from kerastorch import backend
 from kerastorch import layers as layers_module
-from kerastorch import optimizers
 from kerastorch import regularizers
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.engine.layer import Layer
@@ -23,10 +26,6 @@ from kerastorch.layers.recurrent import GRU
 from kerastorch.layers.recurrent import LSTM
 from kerastorch.layers.recurrent import RNN
 from kerastorch.layers.recurrent import SimpleRNN
-from kerastorch.layers.recurrent_cells import GRUCell
-from kerastorch.layers.recurrent_cells import LSTMCell
-from kerastorch.layers.recurrent_cells import SimpleRNNCell
-from kerastorch.layers.recurrent_stacked import StackedRNNCells
 from kerastorch.models import Model
 from kerastorch.models import Sequential
 from kerastorch.saving import serialization
@@ -415,128 +414,6 @@ def test_recurrent_dropout_mask_is_shared_by_all_timesteps():
 
 
 # ---------------------------------------------------------------------------------------------
-# Generic RNN with custom cells
-# ---------------------------------------------------------------------------------------------
-class MinimalRNNCell(Layer):
-    """The Keras documentation's custom cell, written against the Keras 2 API."""
-
-    def __init__(self, units, **kwargs):
-        self.units = units
-        self.state_size = units
-        super().__init__(**kwargs)
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform", name="kernel")
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, self.units), initializer="uniform", name="recurrent_kernel"
-        )
-        self.built = True
-
-    def call(self, inputs, states):
-        output = backend.dot(inputs, self.kernel) + backend.dot(states[0], self.recurrent_kernel)
-        return output, [output]
-
-    def get_config(self):
-        config = super().get_config()
-        config["units"] = self.units
-        return config
-
-
-def _minimal_rnn_numpy(x, kernel, recurrent_kernel, go_backwards=False):
-    h = np.zeros((x.shape[0], kernel.shape[1]), "float32")
-    outputs = []
-    steps = range(x.shape[1] - 1, -1, -1) if go_backwards else range(x.shape[1])
-    for t in steps:
-        h = x[:, t] @ kernel + h @ recurrent_kernel
-        outputs.append(h)
-    return np.stack(outputs, 1)
-
-
-def test_custom_cell_matches_numpy():
-    x = np.random.randn(2, 4, 3).astype("float32")
-    for go_backwards in (False, True):
-        layer = RNN(MinimalRNNCell(5), return_sequences=True, go_backwards=go_backwards)
-        out = numpy(layer(x))
-        kernel, recurrent_kernel = layer.get_weights()
-        np.testing.assert_allclose(out, _minimal_rnn_numpy(x, kernel, recurrent_kernel, go_backwards), atol=1e-5)
-    assert layer.compute_output_shape((None, 4, 3)) == (None, 4, 5)
-
-
-def test_stacked_cells_equal_stacked_layers():
-    x = np.random.randn(2, 4, 3).astype("float32")
-    stacked = RNN([LSTMCell(5), GRUCell(2)], return_state=True)
-    output, h1, c1, h2 = stacked(x)
-    first, second = LSTM(5, return_sequences=True, return_state=True), GRU(2, return_state=True)
-    seq, ref_h1, ref_c1 = first(x)
-    ref_out, ref_h2 = second(seq)
-    first.set_weights(stacked.get_weights()[:3])
-    second.set_weights(stacked.get_weights()[3:])
-    seq, ref_h1, ref_c1 = first(x)
-    ref_out, ref_h2 = second(seq)
-    for got, want in ((output, ref_out), (h1, ref_h1), (c1, ref_c1), (h2, ref_h2)):
-        np.testing.assert_allclose(numpy(got), numpy(want), atol=1e-6)
-    assert stacked.compute_output_shape((None, 4, 3)) == [(None, 2), (None, 5), (None, 5), (None, 2)]
-    clone = RNN.from_config(stacked.get_config())
-    assert isinstance(clone.cell, StackedRNNCells)
-    assert [type(c) for c in clone.cell.cells] == [LSTMCell, GRUCell]
-
-
-def test_rnn_over_builtin_cell_equals_layer():
-    x = np.random.randn(2, 4, 3).astype("float32")
-    for cell, layer in (
-        (LSTMCell(3), LSTM(3)),
-        (GRUCell(3, reset_after=False), GRU(3, reset_after=False)),
-        (SimpleRNNCell(3), SimpleRNN(3)),
-    ):
-        generic = RNN(cell)
-        expected = numpy(generic(x))
-        layer.build(x.shape)
-        layer.set_weights(generic.get_weights())
-        np.testing.assert_allclose(numpy(layer(x)), expected, atol=1e-6)
-
-
-def test_cell_called_for_one_step():
-    cell = LSTMCell(3)
-    x = torch.randn(2, 4)
-    cell.build((None, 4))
-    h, (h_again, c) = cell(x, [torch.zeros(2, 3), torch.zeros(2, 3)])
-    kernel, _, bias = cell.get_weights()
-    z = numpy(x) @ kernel + bias
-    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
-    i, f, g, o = np.split(z, 4, axis=1)
-    c_ref = sigmoid(i) * np.tanh(g)
-    np.testing.assert_allclose(numpy(c), c_ref, atol=1e-6)
-    np.testing.assert_allclose(numpy(h), sigmoid(o) * np.tanh(c_ref), atol=1e-6)
-    assert h is h_again
-
-
-class ConstantCell(Layer):
-    def __init__(self, units, **kwargs):
-        self.units = units
-        self.state_size = units
-        super().__init__(**kwargs)
-
-    def call(self, inputs, states, constants):
-        output = states[0] + inputs.sum(-1, keepdim=True) + constants[0]
-        return output, [output]
-
-
-def test_constants_reach_the_cell():
-    x = np.ones((2, 3, 4), "float32")
-    constant = np.full((2, 2), 10.0, "float32")
-    out = numpy(RNN(ConstantCell(2))(x, constants=[constant]))
-    np.testing.assert_allclose(out, np.full((2, 2), 3 * (4 + 10.0)))
-    c_in = Input((2,))
-    x_in = Input((3, 4))
-    layer = RNN(ConstantCell(2))
-    model = Model([x_in, c_in], layer(x_in, constants=[c_in]))
-    np.testing.assert_allclose(model.predict([x, constant]), np.full((2, 2), 42.0))
-    assert layer.get_config()["num_constants"] == 1
-    with pytest.raises(ValueError, match="does not accept constants"):
-        RNN(MinimalRNNCell(2))(x, constants=[constant])
-
-
-# ---------------------------------------------------------------------------------------------
 # Shapes, masks, config, errors
 # ---------------------------------------------------------------------------------------------
 def test_output_shapes_and_masks():
@@ -568,14 +445,12 @@ def test_output_shapes_and_masks():
         ),
         lambda: GRU(2, reset_after=False, return_state=True, stateful=True, batch_input_shape=(3, 4, 5)),
         lambda: SimpleRNN(5, use_bias=False, bias_constraint="non_neg"),
-        lambda: RNN(MinimalRNNCell(3), return_sequences=True),
     ],
 )
 def test_config_round_trip(layer):
     original = layer()
-    with serialization.custom_object_scope({"MinimalRNNCell": MinimalRNNCell}):
-        config = serialization.serialize_layer(original)
-        clone = serialization.deserialize_layer(config)
+    config = serialization.serialize_layer(original)
+    clone = serialization.deserialize_layer(config)
     assert type(clone) is type(original)
     assert clone.get_config() == original.get_config()
     assert config["config"]["time_major"] is False
@@ -628,77 +503,9 @@ def test_argument_errors():
         LSTM(3, foo=1)
 
 
-def test_lstm_learns_a_memory_task_with_fit():
-    """Label = sign of the first element of the sequence: the LSTM must remember it."""
-    rng = np.random.RandomState(0)
-    x = rng.choice([-1.0, 1.0], size=(256, 6, 1)).astype("float32")
-    y = (x[:, 0, 0] > 0).astype("float32")[:, None]
-    model = Sequential([LSTM(8, input_shape=(6, 1)), layers_module.Dense(1, activation="sigmoid")])
-    model.compile(loss="binary_crossentropy", optimizer=optimizers.Adam(learning_rate=0.01))
-    model.fit(x, y, batch_size=32, epochs=10, verbose=0)
-    accuracy = np.mean((model.predict(x) > 0.5) == y)
-    assert accuracy > 0.9
-
-
 def test_layer_exports():
     assert layers_module.LSTM is LSTM
     assert recurrent_structure._flat_state_sizes([3, [4, 5]]) == [(3,), (4,), (5,)]
-
-
-@pytest.mark.parametrize(
-    "layer_cls, kwargs",
-    [
-        (LSTM, dict(units=3, return_sequences=True)),
-        (LSTM, dict(units=2, recurrent_activation="hard_sigmoid", go_backwards=True)),
-        (GRU, dict(units=3, reset_after=False)),
-        (GRU, dict(units=3, return_sequences=True)),
-        (SimpleRNN, dict(units=2, go_backwards=True)),
-        (RNN, dict(cell=LSTMCell(2))),
-        (RNN, dict(cell=[GRUCell(2), SimpleRNNCell(3)], return_sequences=True)),
-    ],
-)
-def test_layer_test(layer_cls, kwargs):
-    from kerastorch.utils.test_utils import layer_test
-
-    output = layer_test(layer_cls, kwargs=kwargs, input_shape=(2, 4, 3))
-    units = 3 if layer_cls is RNN and isinstance(kwargs["cell"], list) else kwargs.get("units", 2)
-    assert output.shape == ((2, 4, units) if kwargs.get("return_sequences") else (2, units))
-
-
-@pytest.mark.cuda
-@pytest.mark.parametrize("cls", [LSTM, GRU, SimpleRNN])
-def test_cudnn_path_matches_cpu_loop(cls):
-    """On GPU the fused path runs cuDNN (plain and packed/compacted for masks)."""
-    x = torch.randn(3, 7, 4)
-    mask = torch.tensor([[0, 1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]], dtype=torch.bool)
-    reference_layer = cls(5, return_sequences=True, return_state=True)
-    reference_layer.build(x.shape)
-    reference_layer._use_fused_kernels = False
-    gpu_layer = cls(5, return_sequences=True, return_state=True)
-    gpu_layer.build(x.shape)
-    gpu_layer.set_weights(reference_layer.get_weights())
-    gpu_layer.to("cuda")
-    for call_mask in (None, mask):
-        expected = reference_layer(x, mask=call_mask)
-        got = gpu_layer(x.cuda(), mask=None if call_mask is None else call_mask.cuda())
-        for a, b in zip(got, expected):
-            np.testing.assert_allclose(numpy(a), numpy(b), atol=1e-5)
-        grads = torch.autograd.grad(got[0].square().sum(), gpu_layer.trainable_weights)
-        ref_grads = torch.autograd.grad(expected[0].square().sum(), reference_layer.trainable_weights)
-        for a, b in zip(grads, ref_grads):
-            np.testing.assert_allclose(numpy(a), numpy(b), rtol=1e-4, atol=1e-4)
-
-
-@pytest.mark.cuda
-def test_stateful_lstm_trains_on_cuda():
-    backend.set_device("cuda")
-    model = Sequential([LSTM(8, stateful=True, batch_input_shape=(4, 5, 3)), layers_module.Dense(1)])
-    model.compile(loss="mse", optimizer="adam")
-    x = np.random.rand(16, 5, 3).astype("float32")
-    y = np.random.rand(16, 1).astype("float32")
-    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    assert model.layers[0].states[0].device.type == "cuda"
 
 
 def test_cudnn_layers_are_fixed_lstm_and_gru_that_load_cudnn_weights():
@@ -718,7 +525,9 @@ def test_cudnn_layers_are_fixed_lstm_and_gru_that_load_cudnn_weights():
     # A CuDNNLSTM file stores input and recurrent biases separately: (8 * units,).
     kernel, recurrent = rng.randn(3, 16).astype("float32"), rng.randn(4, 16).astype("float32")
     bias_in, bias_rec = rng.randn(16).astype("float32"), rng.randn(16).astype("float32")
-    cudnn.set_weights(legacy_weights.convert_rnn_weights(cudnn, [kernel, recurrent, np.concatenate([bias_in, bias_rec])]))
+    cudnn.set_weights(
+        legacy_weights.convert_rnn_weights(cudnn, [kernel, recurrent, np.concatenate([bias_in, bias_rec])])
+    )
     assert cudnn.get_weights()[2].shape == (16,)
     plain.set_weights(cudnn.get_weights())
     np.testing.assert_allclose(cudnn(x).detach().numpy(), plain(x).detach().numpy(), rtol=1e-6)
@@ -736,7 +545,6 @@ def test_cudnn_layers_are_fixed_lstm_and_gru_that_load_cudnn_weights():
 # ---------------------------------------------------------------------------------------------
 def test_recurrent_reexports_rnn_and_cells():
     import kerastorch.layers
-    from kerastorch.engine import layer as layer_module
     from kerastorch.layers import recurrent
 
     assert recurrent_base.__all__ == ["RNN"] and RNN is recurrent_base.RNN
@@ -746,4 +554,3 @@ def test_recurrent_reexports_rnn_and_cells():
         assert getattr(recurrent, name) is getattr(homes.get(name, recurrent_cells), name) and name in recurrent.__all__
     for name in recurrent.__all__:
         assert getattr(kerastorch.layers, name) is getattr(recurrent, name)
-    assert layer_module.LAYER_REGISTRY["RNN"] is RNN
