@@ -1,18 +1,30 @@
-"""Graph: the layer calls between Inputs and outputs, ordered by depth, run on tensors, and its Keras 2 config."""
+"""Graph: the layer calls between Inputs and outputs, ordered by depth, run on tensors, and its Keras 2 config.
+
+A layer may return nested outputs (an RNN over stacked cells returns `[output, [h1, c1], h2]`):
+its node records them flat, the graph runs them flat, and configs refer to them by their flat
+index, as tf.keras 2 does. A layer whose list input is nested the same way (an RNN's
+`[inputs, *initial_state]`) defines `_nest_node_inputs(flat)`, and its inbound nodes are written
+nested, as tf.keras writes them.
+"""
 
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import nest
 
 
 class Graph:
     """The functional graph from `inputs` to `outputs` (lists of KerasTensors).
+
+    `outputs` may nest lists of tensors (the states an RNN returns per cell); the graph's
+    `outputs` are then flat, and its config keeps the nesting, as tf.keras writes it.
 
     Raises ValueError for disconnected graphs, cycles and duplicate layer names.
     """
 
     def __init__(self, inputs, outputs):
         self.inputs = list(inputs)
-        self.outputs = list(outputs)
+        self._output_structure = list(outputs)
+        self.outputs = _flatten_lists(self._output_structure)
         for tensor in self.inputs + self.outputs:
             if not isinstance(tensor, kt.KerasTensor):
                 raise TypeError(
@@ -22,8 +34,7 @@ class Graph:
             layer, node_index, _ = tensor._keras_history
             if not isinstance(layer, kt.InputLayer) and layer._inbound_nodes[node_index].input_tensors:
                 raise ValueError(
-                    f"Model inputs must come from `Input()`. Received {tensor!r}, the output of layer "
-                    f"'{layer.name}'."
+                    f"Model inputs must come from `Input()`. Received {tensor!r}, the output of layer '{layer.name}'."
                 )
         self._map()
         self._make_plan()
@@ -181,10 +192,15 @@ class Graph:
                 if track_masks:
                     mask_values[output_slots[0]] = out_mask[0] if isinstance(out_mask, (list, tuple)) else out_mask
             else:
-                for slot, value in zip(output_slots, outputs):
+                # Nested outputs (an RNN's per-cell states) fill the node's flat output slots in order.
+                for slot, value in zip(output_slots, nest.flatten(outputs)):
                     values[slot] = value
                 if track_masks:
-                    out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(output_slots)
+                    out_masks = (
+                        nest.flatten(out_mask)
+                        if isinstance(out_mask, (list, tuple))
+                        else [out_mask] * len(output_slots)
+                    )
                     for slot, mask in zip(output_slots, out_masks):
                         mask_values[slot] = mask
         outputs = [values[i] for i in self.output_slots]
@@ -223,6 +239,9 @@ class Graph:
                     node_data.append(
                         [inbound_layer.name, mapping.get((id(inbound_layer), node_index), 0), tensor_index, kwargs]
                     )
+                nest_inputs = getattr(layer, "_nest_node_inputs", None)
+                if nest_inputs is not None and node.input_is_list:
+                    node_data = nest_inputs(node_data)
                 inbound.append(node_data)
             config = serialization.serialize_layer(layer)
             config["name"] = layer.name
@@ -233,10 +252,13 @@ class Graph:
             layer, node_index, tensor_index = tensor._keras_history
             return [layer.name, mapping.get((id(layer), node_index), 0), tensor_index]
 
+        def endpoints(structure):
+            return [endpoints(item) if isinstance(item, (list, tuple)) else endpoint(item) for item in structure]
+
         return {
             "layers": layer_configs,
             "input_layers": [endpoint(t) for t in self.inputs],
-            "output_layers": [endpoint(t) for t in self.outputs],
+            "output_layers": endpoints(self._output_structure),
         }
 
 
@@ -260,7 +282,9 @@ def rebuild_from_config(config, custom_objects=None):
         input_layers = [input_layers]
     if output_layers and isinstance(output_layers[0], str):
         output_layers = [output_layers]
-    offsets = _nested_model_offsets(created, calls, [d for _, d in pending], input_layers + output_layers)
+    offsets = _nested_model_offsets(
+        created, calls, [_flat_entries(d) for _, d in pending], _flat_entries(input_layers + output_layers)
+    )
 
     def node_of(name, node_index):
         if name not in created:
@@ -273,14 +297,13 @@ def rebuild_from_config(config, custom_objects=None):
         progressed = False
         remaining = []
         for layer, node_data in pending:
-            nodes = [node_of(name, index) for name, index, _, _ in node_data]
-            if any(node is None for node in nodes):
+            entries = _flat_entries(node_data)
+            if any(node_of(name, index) is None for name, index, _, _ in entries):
                 remaining.append((layer, node_data))
                 continue
-            tensors, kwargs = [], {}
-            for node, (_, _, tensor_index, node_kwargs) in zip(nodes, node_data):
-                tensors.append(node.output_tensors[tensor_index])
-                kwargs = node_kwargs or {}
+            # Nested entries (an RNN's per-cell initial states) are passed nested, as tf.keras calls the layer.
+            tensors = _map_entries(lambda entry: node_of(entry[0], entry[1]).output_tensors[entry[2]], node_data)
+            kwargs = entries[-1][3] or {}
             layer(tensors if len(tensors) > 1 or _expects_list(layer) else tensors[0], **kwargs)
             progressed = True
         if not progressed:
@@ -296,8 +319,34 @@ def rebuild_from_config(config, custom_objects=None):
         return node.output_tensors[tensor_index]
 
     inputs = [tensor_of(entry) for entry in input_layers]
-    outputs = [tensor_of(entry) for entry in output_layers]
+    outputs = _map_entries(tensor_of, output_layers)
     return inputs, outputs, list(created.values())
+
+
+def _flatten_lists(structure):
+    """The leaves of nested lists and tuples, in order."""
+    flat = []
+    for item in structure:
+        flat.extend(_flatten_lists(item) if isinstance(item, (list, tuple)) else [item])
+    return flat
+
+
+def _is_entry(item):
+    """A node reference `[layer_name, node_index, tensor_index(, kwargs)]`, not a nested list of them."""
+    return isinstance(item, (list, tuple)) and bool(item) and isinstance(item[0], str)
+
+
+def _flat_entries(structure):
+    """The node references of a (possibly nested) list of them, in order."""
+    flat = []
+    for item in structure:
+        flat.extend([item] if _is_entry(item) else _flat_entries(item))
+    return flat
+
+
+def _map_entries(fn, structure):
+    """Applies `fn` to each node reference of a (possibly nested) list of them, keeping the nesting."""
+    return [fn(item) if _is_entry(item) else _map_entries(fn, item) for item in structure]
 
 
 def _is_graph_model(layer):
@@ -352,6 +401,9 @@ def _normalize_node_data(node_data):
         return entries
     normalized = []
     for entry in node_data:
+        if not _is_entry(entry):  # a nested group (tf.keras: an RNN's per-cell initial states)
+            normalized.append(_normalize_node_data(entry))
+            continue
         entry = list(entry)
         if len(entry) == 3:
             entry.append({})

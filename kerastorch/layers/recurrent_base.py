@@ -22,6 +22,7 @@ from kerastorch.layers.recurrent_cell_base import _call_takes
 from kerastorch.layers.recurrent_cell_base import _training_flag
 from kerastorch.layers.recurrent_structure import _flat_state_sizes
 from kerastorch.layers.recurrent_structure import _standardize_args
+from kerastorch.layers.recurrent_structure import _state_list
 from kerastorch.layers.recurrent_structure import _to_list_or_none
 
 __all__ = ["RNN"]
@@ -68,7 +69,9 @@ class RNN(layer_module.Layer):
             `(output, new_states)` and a `state_size` attribute; optionally `output_size` and
             `get_initial_state(inputs, batch_size, dtype)`), or a list of cells (stacked).
         return_sequences: return the full output sequence instead of the last output.
-        return_state: also return the last states (`[output] + states`).
+        return_state: also return the last states (`[output] + states`); the states of stacked
+            cells are nested per cell, as in tf.keras 2: `[output, [h1, c1], h2]` for an
+            LSTMCell then a GRUCell.
         go_backwards: process the sequence backwards and return the reversed sequence.
         stateful: reuse the last states of batch i as initial states of batch i + 1 (needs a
             fixed batch size: `batch_input_shape`, `batch_size` or `Input(batch_shape=...)`).
@@ -79,7 +82,8 @@ class RNN(layer_module.Layer):
         inputs: `(batch, timesteps, ...)` tensor.
         mask: `(batch, timesteps)` boolean tensor; masked steps keep the previous state.
         training: enables dropout.
-        initial_state: list of initial state tensors (symbolic tensors in functional models).
+        initial_state: list of initial state tensors (symbolic tensors in functional models),
+            nested per cell for stacked cells like the returned states (a flat list is accepted too).
         constants: list of tensors passed to the cell's `call(..., constants=...)` at every step.
 
     Input shape:
@@ -87,7 +91,8 @@ class RNN(layer_module.Layer):
 
     Output shape:
         `(batch_size, timesteps, units)` with `return_sequences`, else `(batch_size, units)`;
-        with `return_state`, a list `[output] + states`, each state `(batch_size, units)`.
+        with `return_state`, a list `[output] + states`, each state `(batch_size, units)` (nested
+        per cell for stacked cells).
 
     Example:
         >>> layer = RNN(LSTMCell(4), return_sequences=True)
@@ -152,20 +157,26 @@ class RNN(layer_module.Layer):
     def _state_shapes(self):
         return _flat_state_sizes(self.cell.state_size)
 
+    def _nest_states(self, flat_states):
+        """Flat states nested like `cell.state_size`, as tf.keras returns them (unchanged on a count mismatch)."""
+        if len(flat_states) != len(self._state_shapes()):
+            return list(flat_states)
+        return _state_list(list(flat_states), self.cell.state_size)
+
     @property
     def states(self):
-        """The stored states of a stateful layer (list of tensors), else a list of None."""
+        """The stored states of a stateful layer, else None placeholders; nested like `cell.state_size`."""
         if self._states is None:
-            return [None] * len(self._state_shapes())
-        return self._states
+            return self._nest_states([None] * len(self._state_shapes()))
+        return self._nest_states(self._states)
 
     @states.setter
     def states(self, value):
-        value = None if value is None else list(value)
+        value = None if value is None else nest.flatten(value)
         self._states = None if value is None or all(v is None for v in value) else value
 
     def get_initial_state(self, inputs):
-        """Zero initial states (or the cell's `get_initial_state`) for a batch of `inputs`."""
+        """Zero states (or the cell's `get_initial_state`) for a batch of `inputs`, nested like `cell.state_size`."""
         batch_size = inputs.shape[0]
         make = getattr(self.cell, "get_initial_state", None)
         if make is not None:
@@ -177,7 +188,7 @@ class RNN(layer_module.Layer):
         else:
             states = [torch.zeros((batch_size,) + shape, dtype=inputs.dtype) for shape in self._state_shapes()]
         states = _to_list_or_none(states) or []
-        return [torch.as_tensor(s).to(device=inputs.device, dtype=inputs.dtype) for s in states]
+        return self._nest_states([torch.as_tensor(s).to(device=inputs.device, dtype=inputs.dtype) for s in states])
 
     def reset_states(self, states=None):
         """Resets the stored states of a stateful layer to zeros, or to the given arrays.
@@ -259,6 +270,13 @@ class RNN(layer_module.Layer):
 
     # -- calling ------------------------------------------------------------------------------
     def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
+        outputs = self._call_standardized(inputs, initial_state, constants, kwargs)
+        if self.return_state and isinstance(outputs, list) and isinstance(outputs[0], keras_tensor.KerasTensor):
+            # A node records its output tensors flat; hand them out nested like the eager call's.
+            return [outputs[0]] + self._nest_states(outputs[1:])
+        return outputs
+
+    def _call_standardized(self, inputs, initial_state, constants, kwargs):
         inputs, initial_state, constants = _standardize_args(inputs, initial_state, constants, self._num_constants)
         if initial_state is None and constants is None:
             return super().__call__(inputs, **kwargs)
@@ -300,7 +318,7 @@ class RNN(layer_module.Layer):
             states = None
         if states is None:
             if initial_state is None:
-                states = self.get_initial_state(x)
+                states = nest.flatten(self.get_initial_state(x))
             else:
                 states = [nest.to_tensor(s).to(device=x.device, dtype=x.dtype) for s in initial_state]
         if len(states) != expected:
@@ -406,7 +424,7 @@ class RNN(layer_module.Layer):
             self._states = [s.detach() for s in final_states]
         output = sequence if self.return_sequences else last_output
         if self.return_state:
-            return [output] + list(final_states)
+            return [output] + self._nest_states(final_states)
         return output
 
     def _make_step(self, x, states, training, constants):
@@ -419,6 +437,15 @@ class RNN(layer_module.Layer):
                 return cell._step(projected[:, t], step_states, recurrent_masks)
 
             return step
+        if (
+            isinstance(cell, recurrent_stacked.StackedRNNCells)
+            and type(cell).call is recurrent_stacked.StackedRNNCells.call
+        ):
+            # The stack's own flat entry point skips nesting and flattening the states at every step.
+            def stacked_step(t, step_states):
+                return cell._call_flat(x[:, t], list(step_states), constants or None, training)
+
+            return stacked_step
         kwargs = {}
         if _call_takes(cell.call, "training"):
             kwargs["training"] = training
@@ -430,9 +457,12 @@ class RNN(layer_module.Layer):
                 )
             kwargs["constants"] = constants
 
+        state_size = cell.state_size
+
         def step(t, step_states):
-            output, new_states = cell.call(x[:, t], list(step_states), **kwargs)
-            return output, new_states
+            # Like tf.keras, a cell sees its states nested like its `state_size`.
+            output, new_states = cell.call(x[:, t], _state_list(list(step_states), state_size), **kwargs)
+            return output, nest.flatten(new_states)
 
         return step
 
@@ -459,8 +489,17 @@ class RNN(layer_module.Layer):
             mask = mask[0]
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(self._state_shapes())
+            return [output_mask] + self._nest_states([None] * len(self._state_shapes()))
         return output_mask
+
+    def _nest_node_inputs(self, flat_inputs):
+        """Nests a functional node's `[inputs, *states, *constants]` as tf.keras records it (states per cell).
+
+        The graph writes the node's inbound entries this way, so a config with the states of
+        stacked cells as `initial_state` reads `[x, [h1, c1], h2]`, as tf.keras 2 writes it.
+        """
+        end = len(flat_inputs) - self._num_constants
+        return [flat_inputs[0]] + self._nest_states(flat_inputs[1:end]) + list(flat_inputs[end:])
 
     def _weight_keras_names(self):
         return _qualified_weight_names(self)

@@ -1,12 +1,21 @@
-"""StackedRNNCells: a list of RNN cells run as one cell, each feeding the next."""
+"""StackedRNNCells: a list of RNN cells run as one cell, each feeding the next.
+
+As in tf.keras 2, the stack's states are nested per cell: `state_size` is a tuple of the cells'
+state sizes, and `call` / `get_initial_state` return one entry per cell (a list for a cell with
+several states, such as an LSTMCell's `[h, c]`; the state itself for a single-state cell).
+"""
 
 import torch
 
 from kerastorch import backend
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import nest
 from kerastorch.layers.recurrent_cell_base import _call_takes
 from kerastorch.layers.recurrent_structure import _batch_dim
 from kerastorch.layers.recurrent_structure import _flat_state_sizes
+from kerastorch.layers.recurrent_structure import _is_multiple_state
+from kerastorch.layers.recurrent_structure import _pack_states
+from kerastorch.layers.recurrent_structure import _state_list
 
 
 def _output_dim(cell):
@@ -47,11 +56,8 @@ class StackedRNNCells(layer_module.Layer):
     def output_size(self):
         return _output_dim(self._all_cells[-1])
 
-    def _state_counts(self):
-        return [len(_flat_state_sizes(cell.state_size)) for cell in self._all_cells]
-
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
-        """Per-cell initial states, flattened into one list."""
+        """Per-cell initial states: a tuple with one entry per cell, nested like that cell's `state_size`."""
         states = []
         for cell in self._all_cells:
             make = getattr(cell, "get_initial_state", None)
@@ -62,12 +68,13 @@ class StackedRNNCells(layer_module.Layer):
                 device = inputs.device if inputs is not None else None
                 if inputs is not None:
                     batch_size = inputs.shape[0]
-                value = [
+                zeros = [
                     torch.zeros((_batch_dim(batch_size),) + shape, dtype=dtype_t, device=device)
                     for shape in _flat_state_sizes(cell.state_size)
                 ]
-            states.extend(value if isinstance(value, (list, tuple)) else [value])
-        return states
+                value = _pack_states(zeros, cell.state_size)
+            states.append(value)
+        return tuple(states)
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -79,20 +86,48 @@ class StackedRNNCells(layer_module.Layer):
         self.built = True
 
     def call(self, inputs, states, constants=None, training=None):
-        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        # tf.keras accepts the states flat or nested per cell, and returns them nested per cell.
+        output, flat_states = self._call_flat(inputs, nest.flatten(states), constants, training)
         new_states = []
         position = 0
-        for cell, count in zip(self._all_cells, self._state_counts()):
+        for cell, count, _, _, _ in self._cell_plan():
+            new_states.append(_pack_states(flat_states[position : position + count], cell.state_size))
+            position += count
+        return output, tuple(new_states)
+
+    def _call_flat(self, inputs, states, constants=None, training=None):
+        """One step on a flat list of states; returns (output, flat list of new states). `RNN` runs this."""
+        new_states = []
+        position = 0
+        for cell, count, nested, takes_training, takes_constants in self._cell_plan():
             cell_states = states[position : position + count]
             position += count
+            if nested:
+                cell_states = _state_list(cell_states, cell.state_size)
             kwargs = {}
-            if _call_takes(cell.call, "training"):
+            if takes_training:
                 kwargs["training"] = training
-            if constants is not None and _call_takes(cell.call, "constants"):
+            if constants is not None and takes_constants:
                 kwargs["constants"] = constants
             inputs, cell_new = cell.call(inputs, cell_states, **kwargs)
-            new_states.extend(cell_new if isinstance(cell_new, (list, tuple)) else [cell_new])
+            if nested or not isinstance(cell_new, (list, tuple)):
+                cell_new = nest.flatten(cell_new)
+            new_states.extend(cell_new)
         return inputs, new_states
+
+    def _cell_plan(self):
+        """Per cell, computed once (this runs every timestep): (cell, state count, whether its
+        `state_size` nests, whether its `call` takes `training`, and `constants`)."""
+        plan = self.__dict__.get("_cell_plan_cache")
+        if plan is None:
+            plan = []
+            for cell in self._all_cells:
+                size = cell.state_size
+                nested = _is_multiple_state(size) and any(_is_multiple_state(each) for each in size)
+                takes = (_call_takes(cell.call, "training"), _call_takes(cell.call, "constants"))
+                plan.append((cell, len(_flat_state_sizes(size)), nested) + takes)
+            self.__dict__["_cell_plan_cache"] = plan
+        return plan
 
     def compute_output_shape(self, input_shape):
         return (tuple(input_shape)[0], self.output_size)

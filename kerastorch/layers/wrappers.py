@@ -193,7 +193,8 @@ class Bidirectional(Wrapper):
 
     Output shape:
         The wrapped layer's, with the last axis doubled for 'concat'; with `return_state`,
-        `[output] + forward_states + backward_states`.
+        `[output] + forward_states + backward_states`, each nested as the wrapped RNN returns
+        them (per cell for stacked cells, as in tf.keras 2).
 
     Example:
         >>> model.add(Bidirectional(LSTM(10, return_sequences=True), input_shape=(5, 10)))
@@ -285,6 +286,28 @@ class Bidirectional(Wrapper):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
+        outputs = self._call_standardized(inputs, initial_state, constants, kwargs)
+        if self.return_state and isinstance(outputs, list) and isinstance(outputs[0], keras_tensor.KerasTensor):
+            # A node records its output tensors flat; hand them out nested like the eager call's.
+            num_outputs = 2 if self.merge_mode is None else 1
+            return outputs[:num_outputs] + self._nest_states(outputs[num_outputs:])
+        return outputs
+
+    def _nest_states(self, flat_states):
+        """Forward then backward states, each nested as its RNN returns them."""
+        half = len(flat_states) // 2
+        nested = []
+        for layer, part in ((self.forward_layer, flat_states[:half]), (self.backward_layer, flat_states[half:])):
+            nest_states = getattr(layer, "_nest_states", None)
+            nested.extend(nest_states(part) if nest_states is not None else part)
+        return nested
+
+    def _nest_node_inputs(self, flat_inputs):
+        """Nests a functional node's `[inputs, *states, *constants]` as tf.keras records it (states per cell)."""
+        end = len(flat_inputs) - self._num_constants
+        return [flat_inputs[0]] + self._nest_states(flat_inputs[1:end]) + list(flat_inputs[end:])
+
+    def _call_standardized(self, inputs, initial_state, constants, kwargs):
         inputs, initial_state, constants = recurrent_structure._standardize_args(
             inputs, initial_state, constants, self._num_constants
         )
@@ -364,7 +387,8 @@ class Bidirectional(Wrapper):
         else:
             output_mask = [None, None] if self.merge_mode is None else None
         if self.return_state:
-            state_masks = [None] * len(self.forward_layer.states) * 2
+            state_masks = nest.map_structure(lambda _: None, list(self.forward_layer.states))
+            state_masks += nest.map_structure(lambda _: None, list(self.backward_layer.states))
             if isinstance(output_mask, list):
                 return output_mask + state_masks
             return [output_mask] + state_masks
