@@ -8,6 +8,7 @@ import torch
 from kerastorch import backend
 from kerastorch.engine import input_spec
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import nest
 
 
 class KerasTensor:
@@ -121,8 +122,7 @@ class Node:
 
     @property
     def output_shapes(self):
-        shapes = [t.shape for t in self.output_tensors]
-        return shapes[0] if len(shapes) == 1 else shapes
+        return nest.map_structure(lambda tensor: tensor.shape, self.unpacked_outputs)
 
     @property
     def unpacked_inputs(self):
@@ -130,7 +130,13 @@ class Node:
 
     @property
     def unpacked_outputs(self):
-        return self.output_tensors[0] if len(self.output_tensors) == 1 else list(self.output_tensors)
+        """The outputs as the call returned them: one tensor, a list, or nested lists (`layer._nest_outputs`)."""
+        if len(self.output_tensors) == 1:
+            return self.output_tensors[0]
+        nest_outputs = getattr(self.outbound_layer, "_nest_outputs", None)
+        if nest_outputs is not None:
+            return nest_outputs(list(self.output_tensors))
+        return list(self.output_tensors)
 
 
 def _symbolic_shapes(inputs):
@@ -165,8 +171,8 @@ def call_symbolic(layer, inputs, args, kwargs):
     outputs = []
     for index, (shape, dtype) in enumerate(zip(output_shapes if multiple else [output_shapes], output_dtypes)):
         outputs.append(KerasTensor(shape, dtype, name=f"{layer.name}/out:{index}" if multiple else f"{layer.name}/out"))
-    Node(layer, flat, outputs, kwargs, input_is_list)
-    return outputs if multiple else outputs[0]
+    node = Node(layer, flat, outputs, kwargs, input_is_list)
+    return node.unpacked_outputs
 
 
 def _dtype_of_inputs(inputs):
@@ -188,11 +194,20 @@ def infer_output(layer, inputs, kwargs):
 
 
 def _normalize_shape_result(shape):
+    if nest.is_nested_list(shape) and any(nest.is_nested_list(s) for s in shape):
+        # Nested per-cell state shapes (`[(b, 2), [(b, 4), (b, 4)]]`): the node's tensors are flat.
+        return [tuple(s) for s in _flat_shapes(shape)]
     if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
         return [tuple(s) for s in shape]
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (tuple, list)):
         return [tuple(s) for s in shape]
     return tuple(shape)
+
+
+def _flat_shapes(shape):
+    if isinstance(shape, list) or (isinstance(shape, tuple) and shape and isinstance(shape[0], (tuple, list))):
+        return [leaf for part in shape for leaf in _flat_shapes(part)]
+    return [shape]
 
 
 def _input_dtypes(inputs):

@@ -6,6 +6,7 @@ import torch
 
 from kerastorch import callbacks as callbacks_module
 from kerastorch.engine import execution
+from kerastorch.engine import nest
 
 
 class LazyLogs(collections.abc.Mapping):
@@ -209,7 +210,7 @@ def predict_loop(model, adapter, verbose=0, callbacks=None):
     want_batch = callback_list.needs_batch_hooks("predict")
     was_training = model.training
     model.eval()
-    chunks = None
+    chunks = structure = None
     callback_list.on_predict_begin()
     try:
         with torch.no_grad():
@@ -217,8 +218,9 @@ def predict_loop(model, adapter, verbose=0, callbacks=None):
                 if want_batch:
                     callback_list.on_predict_batch_begin(step, {"batch": step, "size": _batch_size_of(batch)})
                 outputs = model.predict_step(batch)
-                flat = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+                flat = nest.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
                 if chunks is None:
+                    structure = outputs
                     chunks = [[] for _ in flat]
                 for index, value in enumerate(flat):
                     chunks[index].append(value.detach())
@@ -232,12 +234,15 @@ def predict_loop(model, adapter, verbose=0, callbacks=None):
     if chunks is None:
         raise ValueError("predict received no data: the input produced no batches.")
     arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in chunks]
+    if nest.is_nested_list(structure):  # a model returning per-cell RNN states: predictions nest the same way
+        return nest.pack_like(list(structure), arrays)
     return arrays[0] if len(arrays) == 1 else arrays
 
 
 def numpy_outputs(outputs):
+    """NumPy copies of a batch's outputs: one array, a list, or nested lists of arrays."""
     if isinstance(outputs, (list, tuple)):
-        return [o.detach().cpu().numpy() for o in outputs]
+        return nest.map_structure(lambda output: output.detach().cpu().numpy(), list(outputs))
     return outputs.detach().cpu().numpy()
 
 

@@ -105,8 +105,7 @@ class Model(layer_module.Layer):
     def output(self):
         if self._graph is None:
             raise AttributeError(f"Model '{self.name}' has no defined output yet (it has not been built).")
-        outputs = self._graph.outputs
-        return outputs[0] if len(outputs) == 1 else list(outputs)
+        return model_graph.pack_outputs(self, self._graph.outputs)
 
     @property
     def input_names(self):
@@ -117,7 +116,7 @@ class Model(layer_module.Layer):
     @property
     def output_names(self):
         if self._graph is not None:
-            return [layer.name for layer in self._graph.output_layers]
+            return _unique_output_names([layer.name for layer in self._graph.output_layers])
         names = getattr(self, "_subclass_output_names", None)
         return names if names is not None else ["output_1"]
 
@@ -132,8 +131,7 @@ class Model(layer_module.Layer):
     def output_shape(self):
         if self._graph is None:
             return super().output_shape
-        shapes = [t.shape for t in self._graph.outputs]
-        return shapes[0] if len(shapes) == 1 else shapes
+        return model_graph.pack_outputs(self, [t.shape for t in self._graph.outputs])
 
     @property
     def input_spec(self):
@@ -180,9 +178,12 @@ class Model(layer_module.Layer):
         if self._graph is not None:
             shapes = [t.shape for t in self._graph.outputs]
             batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
-            shapes = [(batch,) + tuple(s[1:]) for s in shapes]
-            return shapes[0] if len(shapes) == 1 else shapes
+            return model_graph.pack_outputs(self, [(batch,) + tuple(s[1:]) for s in shapes])
         return super().compute_output_shape(input_shape)
+
+    def _nest_outputs(self, flat_outputs):
+        """A node of this model records its outputs flat; nested as the model's outputs are."""
+        return model_graph.pack_outputs(self, flat_outputs)
 
     def compute_mask(self, inputs, mask=None):
         return model_graph.compute_mask(self, inputs, mask)
@@ -545,3 +546,16 @@ class Model(layer_module.Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}"
+
+
+def _unique_output_names(layer_names):
+    """Output names as tf.keras 2 gives them: a layer with several outputs names them `enc`, `enc_1`, `enc_2`."""
+    names, taken, counts = [], set(), {}
+    for layer_name in layer_names:
+        name = layer_name
+        while name in taken:
+            counts[layer_name] = counts.get(layer_name, 0) + 1
+            name = f"{layer_name}_{counts[layer_name]}"
+        taken.add(name)
+        names.append(name)
+    return names

@@ -1,6 +1,7 @@
 """A functional Model and its Graph: set-up from inputs/outputs, call inputs matched to the graph inputs, runs."""
 
 from kerastorch.engine import graph as graph_module
+from kerastorch.engine import nest
 
 
 def init_graph(model, inputs, outputs):
@@ -19,6 +20,13 @@ def init_graph(model, inputs, outputs):
     model._build_input_shape = [t.shape for t in input_list] if len(input_list) > 1 else input_list[0].shape
     if model._compile_args is not None:
         model._make_compiled()
+
+
+def pack_outputs(model, flat):
+    """The graph's flat outputs as the model returns them: one value, a list, or lists nested as its outputs."""
+    if model._graph is not None and nest.is_nested_list(model._nested_outputs):
+        return nest.pack_like(list(model._nested_outputs), list(flat))
+    return flat[0] if len(flat) == 1 else list(flat)
 
 
 def standardize_call_inputs(model, inputs):
@@ -55,8 +63,7 @@ def run(model, inputs, training, mask):
     masks = None
     if mask is not None:
         masks = mask if isinstance(mask, (list, tuple)) else [mask]
-    outputs = model._graph.run(tensors, training=training, masks=masks)
-    return outputs[0] if len(outputs) == 1 else outputs
+    return pack_outputs(model, model._graph.run(tensors, training=training, masks=masks))
 
 
 def compute_mask(model, inputs, mask):
@@ -68,4 +75,4 @@ def compute_mask(model, inputs, mask):
     if not model._graph.uses_masks and masks is None:
         return None
     _, out_masks = model._graph.run(tensors, masks=masks, return_masks=True)
-    return out_masks[0] if len(out_masks) == 1 else out_masks
+    return pack_outputs(model, out_masks)

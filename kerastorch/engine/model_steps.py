@@ -6,6 +6,7 @@ from kerastorch import distribute
 from kerastorch.engine import layer as layer_module
 from kerastorch.engine import layer_weights
 from kerastorch.engine import loops
+from kerastorch.engine import nest
 
 
 def prepare_optimizer(model):
@@ -74,7 +75,7 @@ def _forward(model, compiled, data):
     """The outputs (as a list) and the `compiled` loss of the model on a batch `(x, y, sample_weight)`."""
     x, y, sample_weight = data
     outputs = _call_on_inputs(model, x)
-    y_preds = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    y_preds = nest.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     return y_preds, compiled(y, y_preds, sample_weight, regularization(model))
 
 

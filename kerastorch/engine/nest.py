@@ -43,6 +43,28 @@ def flatten(value):
     return [value]
 
 
+def pack_like(structure, flat):
+    """The leaves `flat` arranged as `structure` (nested lists / tuples / dicts), the inverse of `flatten`."""
+    leaves = iter(flat)
+
+    def build(node):
+        if isinstance(node, (list, tuple)):
+            return type(node)(build(v) for v in node)
+        if isinstance(node, dict):
+            return {k: build(v) for k, v in node.items()}
+        return next(leaves)
+
+    packed = build(structure)
+    if next(leaves, None) is not None:
+        raise ValueError(f"pack_like received more leaves ({len(flat)}) than the structure holds.")
+    return packed
+
+
+def is_nested_list(value):
+    """True for a list / tuple holding another list / tuple (a model's outputs with per-cell states)."""
+    return isinstance(value, (list, tuple)) and any(isinstance(v, (list, tuple)) for v in value)
+
+
 def shape_of(value):
     """Shape tuple(s) of a tensor or nested structure of tensors."""
     if isinstance(value, (list, tuple)):

@@ -5,6 +5,7 @@ import numpy as np
 from kerastorch import backend
 from kerastorch import losses as losses_module
 from kerastorch.engine import data_adapters
+from kerastorch.engine import nest
 
 
 def make_adapter(model, x, y, sample_weight, class_weight, batch_size, shuffle, steps, for_training):
@@ -33,6 +34,8 @@ def make_adapter(model, x, y, sample_weight, class_weight, batch_size, shuffle, 
 def standardize_y(model, y):
     """Target tensors per output; 1-D targets become (samples, 1) as tf.keras's expand_1d does."""
     ys = []
+    if nest.is_nested_list(getattr(model, "_nested_outputs", None)) and isinstance(y, (list, tuple)):
+        y = nest.flatten(y)  # targets nested like the model's outputs (per-cell RNN states)
     for value in data_adapters.standardize(y, model.output_names, "target", allow_missing=True):
         tensor = data_adapters.as_tensor(value) if value is not None else None
         if tensor is not None and tensor.dim() == 1:

@@ -269,14 +269,11 @@ class RNN(layer_module.Layer):
             self.reset_states()
 
     # -- calling ------------------------------------------------------------------------------
-    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
-        outputs = self._call_standardized(inputs, initial_state, constants, kwargs)
-        if self.return_state and isinstance(outputs, list) and isinstance(outputs[0], keras_tensor.KerasTensor):
-            # A node records its output tensors flat; hand them out nested like the eager call's.
-            return [outputs[0]] + self._nest_states(outputs[1:])
-        return outputs
+    def _nest_outputs(self, flat_outputs):
+        """A node records its output tensors flat; `[output, *states]` nested like the eager call's."""
+        return [flat_outputs[0]] + self._nest_states(flat_outputs[1:])
 
-    def _call_standardized(self, inputs, initial_state, constants, kwargs):
+    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
         inputs, initial_state, constants = _standardize_args(inputs, initial_state, constants, self._num_constants)
         if initial_state is None and constants is None:
             return super().__call__(inputs, **kwargs)

@@ -285,13 +285,10 @@ class Bidirectional(Wrapper):
             return outputs + state_shapes + state_shapes
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
-        outputs = self._call_standardized(inputs, initial_state, constants, kwargs)
-        if self.return_state and isinstance(outputs, list) and isinstance(outputs[0], keras_tensor.KerasTensor):
-            # A node records its output tensors flat; hand them out nested like the eager call's.
-            num_outputs = 2 if self.merge_mode is None else 1
-            return outputs[:num_outputs] + self._nest_states(outputs[num_outputs:])
-        return outputs
+    def _nest_outputs(self, flat_outputs):
+        """A node records its output tensors flat; outputs then states nested like the eager call's."""
+        num_outputs = 2 if self.merge_mode is None else 1
+        return flat_outputs[:num_outputs] + self._nest_states(flat_outputs[num_outputs:])
 
     def _nest_states(self, flat_states):
         """Forward then backward states, each nested as its RNN returns them."""
@@ -307,7 +304,7 @@ class Bidirectional(Wrapper):
         end = len(flat_inputs) - self._num_constants
         return [flat_inputs[0]] + self._nest_states(flat_inputs[1:end]) + list(flat_inputs[end:])
 
-    def _call_standardized(self, inputs, initial_state, constants, kwargs):
+    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
         inputs, initial_state, constants = recurrent_structure._standardize_args(
             inputs, initial_state, constants, self._num_constants
         )

@@ -322,3 +322,64 @@ def test_functional_model_called_eagerly_on_numpy_inputs():
     out = model([np.ones((1, 2)), np.full((1, 2), 2.0)])
     assert out.dtype == torch.float32
     np.testing.assert_allclose(out.detach().numpy(), [[3.0, 3.0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Several outputs of one layer; outputs nested like an RNN's per-cell states (tf.keras 2 rules)
+# ---------------------------------------------------------------------------------------------
+def test_outputs_of_one_layer_get_unique_names_and_their_own_losses():
+    sequence = Input((5, 3))
+    output, state_h, state_c = layers.LSTM(4, return_state=True, name="enc")(sequence)
+    model = Model(sequence, [output, state_h, state_c])
+    model.compile("sgd", "mse")
+    assert model.output_names == ["enc", "enc_1", "enc_2"]
+    assert model.metrics_names == ["loss", "enc_loss", "enc_1_loss", "enc_2_loss"]
+    rng = np.random.RandomState(0)
+    x = rng.rand(8, 5, 3).astype("float32")
+    targets = [rng.rand(8, 4).astype("float32") for _ in range(3)]
+    predictions = model.predict(x)
+    expected = [float(np.mean((p - t) ** 2)) for p, t in zip(predictions, targets)]
+    results = model.evaluate(x, targets, verbose=0)
+    np.testing.assert_allclose(results, [sum(expected)] + expected, rtol=1e-5)
+
+
+def _stacked_state_model():
+    sequence = Input((5, 3), name="sequence")
+    rnn = layers.RNN(layers.StackedRNNCells([layers.LSTMCell(4), layers.GRUCell(2)]), return_state=True, name="rnn")
+    output, lstm_state, gru_state = rnn(sequence)
+    return Model(sequence, [output, lstm_state, gru_state]), rnn
+
+
+def test_nested_outputs_keep_their_nesting_in_shapes_calls_and_predict():
+    model, rnn = _stacked_state_model()
+    nested_shapes = [(None, 2), [(None, 4), (None, 4)], (None, 2)]
+    assert rnn.output_shape == nested_shapes and model.output_shape == nested_shapes
+    assert isinstance(rnn.output[1], list) and len(rnn.output[1]) == 2
+    assert len(model.outputs) == 4 and model.output_names == ["rnn", "rnn_1", "rnn_2", "rnn_3"]
+    x = np.random.RandomState(1).rand(6, 5, 3).astype("float32")
+    eager = rnn(torch.from_numpy(x))
+    predicted = model.predict(x, batch_size=4)
+    assert isinstance(predicted[1], list) and isinstance(model.predict_on_batch(x)[1], list)
+    flat_eager = [eager[0], *eager[1], eager[2]]
+    flat_predicted = [predicted[0], *predicted[1], predicted[2]]
+    for got, want in zip(flat_predicted, flat_eager):
+        np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    # Called on new symbolic inputs, the model hands its outputs out nested too.
+    outer_input = Input((5, 3))
+    outer_outputs = model(outer_input)
+    assert isinstance(outer_outputs[1], list) and Model(outer_input, outer_outputs).output_shape == nested_shapes
+
+
+def test_nested_outputs_train_on_nested_targets():
+    model, _ = _stacked_state_model()
+    model.compile("sgd", "mse")
+    rng = np.random.RandomState(2)
+    x = rng.rand(8, 5, 3).astype("float32")
+    targets = [rng.rand(8, 2), [rng.rand(8, 4), rng.rand(8, 4)], rng.rand(8, 2)]
+    predicted = model.predict(x)
+    flat_targets = [targets[0], *targets[1], targets[2]]
+    flat_predicted = [predicted[0], *predicted[1], predicted[2]]
+    expected = [float(np.mean((p - t) ** 2)) for p, t in zip(flat_predicted, flat_targets)]
+    np.testing.assert_allclose(model.evaluate(x, targets, verbose=0), [sum(expected)] + expected, rtol=1e-5)
+    history = model.fit(x, targets, epochs=3, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
