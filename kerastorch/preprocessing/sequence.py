@@ -1,5 +1,6 @@
 """Sequence preprocessing: pad_sequences, skipgrams, make_sampling_table, TimeseriesGenerator."""
 
+import json
 import random
 
 import numpy as np
@@ -285,3 +286,39 @@ class TimeseriesGenerator(data_utils.Sequence):
         if self.reverse:
             return samples[:, ::-1, ...], targets
         return samples, targets
+
+    def get_config(self):
+        """Returns the generator's configuration as a dict, as tf.keras 2 writes it.
+
+        `data` and `targets` are JSON strings; `start_index` is the stored first row
+        (`start_index + length` of the constructor), as tf.keras records it.
+        """
+        return {
+            "data": _json_dumps_array(self.data, "Data"),
+            "targets": _json_dumps_array(self.targets, "Targets"),
+            "length": self.length,
+            "sampling_rate": self.sampling_rate,
+            "stride": self.stride,
+            "start_index": self.start_index,
+            "end_index": self.end_index,
+            "shuffle": self.shuffle,
+            "reverse": self.reverse,
+            "batch_size": self.batch_size,
+        }
+
+    def to_json(self, **kwargs):
+        """Returns a JSON string `{"class_name": "TimeseriesGenerator", "config": ...}`.
+
+        Args:
+            **kwargs: keyword arguments passed to `json.dumps()`.
+        """
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+def _json_dumps_array(values, what):
+    if isinstance(values, (np.ndarray, np.generic)):
+        values = values.tolist()
+    try:
+        return json.dumps(values)
+    except TypeError as error:
+        raise TypeError(f"{what} not JSON serializable: {values!r}") from error

@@ -136,7 +136,7 @@ class ImageDataGenerator:
 
         self.mean = None
         self.std = None
-        self.principal_components = None
+        self.zca_whitening_matrix = None
 
         if isinstance(zoom_range, (float, int)):
             self.zoom_range = [1 - zoom_range, 1 + zoom_range]
@@ -177,6 +177,15 @@ class ImageDataGenerator:
             _pil_image()
         self.brightness_range = brightness_range
 
+    @property
+    def principal_components(self):
+        """The ZCA whitening matrix under its Keras 2.2.4 name (`zca_whitening_matrix`)."""
+        return self.zca_whitening_matrix
+
+    @principal_components.setter
+    def principal_components(self, value):
+        self.zca_whitening_matrix = value
+
     def flow(
         self,
         x,
@@ -188,6 +197,7 @@ class ImageDataGenerator:
         save_to_dir=None,
         save_prefix="",
         save_format="png",
+        ignore_class_split=False,
         subset=None,
     ):
         """Takes data and labels arrays and generates batches of augmented data.
@@ -202,6 +212,8 @@ class ImageDataGenerator:
             save_to_dir: directory where to save the augmented images (needs Pillow).
             save_prefix: file name prefix of the saved images.
             save_format: file format of the saved images.
+            ignore_class_split: skip the check that the training and validation subsets
+                hold the same classes (for non-classification targets).
             subset: 'training' or 'validation' (with `validation_split`).
 
         Returns:
@@ -220,6 +232,7 @@ class ImageDataGenerator:
             save_prefix=save_prefix,
             save_format=save_format,
             subset=subset,
+            ignore_class_split=ignore_class_split,
             dtype=self.dtype,
         )
 
@@ -239,6 +252,7 @@ class ImageDataGenerator:
         follow_links=False,
         subset=None,
         interpolation="nearest",
+        keep_aspect_ratio=False,
     ):
         """Generates batches of augmented data from class sub-directories (needs Pillow).
 
@@ -257,6 +271,8 @@ class ImageDataGenerator:
             follow_links: follow symbolic links inside the class sub-directories.
             subset: 'training' or 'validation' (with `validation_split`).
             interpolation: resampling used when resizing.
+            keep_aspect_ratio: resize without distorting the aspect ratio: the image is
+                center-cropped to the target aspect ratio first.
 
         Returns:
             A `DirectoryIterator` (a `Sequence`) yielding `(x, y)` (or `x` for class_mode None).
@@ -278,6 +294,7 @@ class ImageDataGenerator:
             follow_links=follow_links,
             subset=subset,
             interpolation=interpolation,
+            keep_aspect_ratio=keep_aspect_ratio,
             dtype=self.dtype,
         )
 
@@ -317,9 +334,9 @@ class ImageDataGenerator:
                     "training data. Fit it first by calling `.fit(numpy_data)`."
                 )
         if self.zca_whitening:
-            if self.principal_components is not None:
+            if self.zca_whitening_matrix is not None:
                 flat_x = np.reshape(x, (-1, int(np.prod(x.shape[-3:]))))
-                x = np.reshape(np.dot(flat_x, self.principal_components), x.shape)
+                x = np.reshape(np.dot(flat_x, self.zca_whitening_matrix), x.shape)
             else:
                 warnings.warn(
                     "This ImageDataGenerator specifies `zca_whitening`, but it "
@@ -473,4 +490,4 @@ class ImageDataGenerator:
             sigma = np.dot(flat_x.T, flat_x) / flat_x.shape[0]
             u, s, _ = np.linalg.svd(sigma)
             s_inv = 1.0 / np.sqrt(s[np.newaxis] + self.zca_epsilon)
-            self.principal_components = (u * s_inv).dot(u.T)
+            self.zca_whitening_matrix = (u * s_inv).dot(u.T)

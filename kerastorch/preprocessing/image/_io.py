@@ -116,7 +116,9 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     img.save(path, format=file_format, **kwargs)
 
 
-def load_img(path, grayscale=False, color_mode="rgb", target_size=None, interpolation="nearest"):
+def load_img(
+    path, grayscale=False, color_mode="rgb", target_size=None, interpolation="nearest", keep_aspect_ratio=False
+):
     """Loads an image into PIL format (needs Pillow).
 
     Args:
@@ -126,6 +128,8 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None, interpol
         target_size: None (original size) or `(height, width)`.
         interpolation: resampling used when resizing: 'nearest', 'bilinear', 'bicubic',
             'hamming', 'box' or 'lanczos'.
+        keep_aspect_ratio: resize without distorting the aspect ratio: the largest centered
+            box of the target aspect ratio is cropped, then resized.
 
     Returns:
         A PIL Image instance.
@@ -155,5 +159,13 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None, interpol
         width_height = (target_size[1], target_size[0])
         if img.size != width_height:
             resample = getattr(image_module, interpolation.upper())
-            img = img.resize(width_height, resample)
+            box = None
+            if keep_aspect_ratio:
+                width, height = img.size
+                crop_height = min(height, (width * width_height[1]) // width_height[0])
+                crop_width = min(width, (height * width_height[0]) // width_height[1])
+                left = (width - crop_width) // 2
+                top = (height - crop_height) // 2
+                box = (left, top, left + crop_width, top + crop_height)
+            img = img.resize(width_height, resample, box=box)
     return img

@@ -129,6 +129,7 @@ class NumpyArrayIterator(Iterator):
         save_format: file format of the saved images.
         subset: 'training' or 'validation' with `validation_split` set on the generator:
             validation takes the first `int(len(x) * validation_split)` samples.
+        ignore_class_split: skip the check that both subsets hold the same classes.
         dtype: type of the yielded images (default: floatx).
     """
 
@@ -146,6 +147,7 @@ class NumpyArrayIterator(Iterator):
         save_prefix="",
         save_format="png",
         subset=None,
+        ignore_class_split=False,
         dtype=None,
     ):
         data_format = _check_data_format(data_format)
@@ -180,7 +182,11 @@ class NumpyArrayIterator(Iterator):
             if subset not in ("training", "validation"):
                 raise ValueError(f'Invalid subset name: {subset!r}; expected "training" or "validation".')
             split_idx = int(len(x) * image_data_generator._validation_split)
-            if y is not None and not np.array_equal(np.unique(y[:split_idx]), np.unique(y[split_idx:])):
+            if (
+                y is not None
+                and not ignore_class_split
+                and not np.array_equal(np.unique(y[:split_idx]), np.unique(y[split_idx:]))
+            ):
                 raise ValueError(
                     "Training and validation subsets have different number of classes after "
                     "the split. If your numpy arrays are sorted by the label, you might want "
@@ -292,6 +298,7 @@ class DirectoryIterator(Iterator):
         subset: 'training' or 'validation' with `validation_split` set on the generator:
             validation takes the first fraction of each class's (sorted) files.
         interpolation: resampling used when resizing (see `load_img`).
+        keep_aspect_ratio: center-crop to the target aspect ratio before resizing.
         dtype: type of the yielded images (default: floatx).
     """
 
@@ -315,6 +322,7 @@ class DirectoryIterator(Iterator):
         follow_links=False,
         subset=None,
         interpolation="nearest",
+        keep_aspect_ratio=False,
         dtype=None,
     ):
         _pil_image()
@@ -352,6 +360,7 @@ class DirectoryIterator(Iterator):
         self.save_prefix = save_prefix
         self.save_format = save_format
         self.interpolation = interpolation
+        self.keep_aspect_ratio = keep_aspect_ratio
         self.split = split
         self.subset = subset
         self.directory = directory
@@ -402,6 +411,7 @@ class DirectoryIterator(Iterator):
                 color_mode=self.color_mode,
                 target_size=self.target_size,
                 interpolation=self.interpolation,
+                keep_aspect_ratio=self.keep_aspect_ratio,
             )
             x = img_to_array(img, data_format=self.data_format)
             img.close()
