@@ -66,6 +66,12 @@ def _marking_built(build):
     return wrapper
 
 
+def _masks_of(tensors):
+    if isinstance(tensors, (list, tuple)):
+        return [_masks_of(tensor) for tensor in tensors]
+    return getattr(tensors, "_keras_mask", None)
+
+
 class Layer(torch.nn.Module):
     """Base class of all Keras layers: a torch.nn.Module built lazily on its first input.
 
@@ -279,6 +285,17 @@ class Layer(torch.nn.Module):
             self, name, shape, dtype, initializer, regularizer, trainable, constraint, layout, kwargs
         )
 
+    def __getattr__(self, name):
+        try:
+            return torch.nn.Module.__getattr__(self, name)
+        except AttributeError:
+            # A property that raised AttributeError (`layer.input_shape` of a layer never called)
+            # lands here: run it again so that its own message reaches the user.
+            prop = getattr(type(self), name, None)
+            if isinstance(prop, property) and prop.fget is not None:
+                return prop.fget(self)
+            raise
+
     def __setattr__(self, name, value):
         # A weight assigned under a second attribute name (`self.W = self.add_weight('kernel', ...)`)
         # stays a plain alias so state_dict keeps one entry per weight.
@@ -419,7 +436,10 @@ class Layer(torch.nn.Module):
             shapes = [node.input_shapes for node in nodes]
             if all(shape == shapes[0] for shape in shapes):
                 return shapes[0]
-            raise AttributeError(f"Layer '{self.name}' has multiple inbound nodes with different input shapes.")
+            raise AttributeError(
+                f"The layer '{self.name}' has multiple inbound nodes with different input shapes, so its input "
+                "shape is ill-defined. Use `get_input_shape_at(node_index)` instead."
+            )
         if self._build_input_shape is not None:
             return self._build_input_shape
         if self._batch_input_shape is not None:
@@ -433,7 +453,10 @@ class Layer(torch.nn.Module):
             shapes = [node.output_shapes for node in nodes]
             if all(shape == shapes[0] for shape in shapes):
                 return shapes[0]
-            raise AttributeError(f"Layer '{self.name}' has multiple inbound nodes with different output shapes.")
+            raise AttributeError(
+                f"The layer '{self.name}' has multiple inbound nodes with different output shapes, so its output "
+                "shape is ill-defined. Use `get_output_shape_at(node_index)` instead."
+            )
         if self.built and self._build_input_shape is not None:
             return self.compute_output_shape(self._build_input_shape)
         raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined output shape.")
@@ -453,9 +476,85 @@ class Layer(torch.nn.Module):
             raise AttributeError(f"Layer '{self.name}' has no inbound nodes.")
         return self._inbound_nodes[0].unpacked_outputs
 
+    def _node_attribute(self, node_index, attr, what):
+        """`attr` of inbound node `node_index` (one tensor/shape, or a list for list inputs/outputs)."""
+        if not self._inbound_nodes:
+            raise RuntimeError(f"The layer '{self.name}' has never been called and thus has no defined {what}.")
+        if not isinstance(node_index, int) or not -len(self._inbound_nodes) <= node_index < len(self._inbound_nodes):
+            raise ValueError(
+                f"Asked to get {what} at node {node_index!r}, but the layer '{self.name}' has only "
+                f"{len(self._inbound_nodes)} inbound node(s)."
+            )
+        node = self._inbound_nodes[node_index]
+        if attr == "input_tensors":
+            return node.unpacked_outputs if not node.input_tensors else node.unpacked_inputs
+        if attr == "output_tensors":
+            return node.unpacked_outputs
+        if attr == "input_shapes":
+            return node.input_shapes if node.input_tensors else node.output_shapes
+        return node.output_shapes
+
+    def get_input_at(self, node_index):
+        """The input tensor(s) of the layer's call number `node_index` (0-based).
+
+        Args:
+            node_index: index of the call (node) of this layer.
+        """
+        return self._node_attribute(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index):
+        """The output tensor(s) of the layer's call number `node_index` (0-based).
+
+        Args:
+            node_index: index of the call (node) of this layer.
+        """
+        return self._node_attribute(node_index, "output_tensors", "output")
+
+    def get_input_shape_at(self, node_index):
+        """The input shape(s) of the layer's call number `node_index` (0-based).
+
+        Args:
+            node_index: index of the call (node) of this layer.
+        """
+        return self._node_attribute(node_index, "input_shapes", "input shape")
+
+    def get_output_shape_at(self, node_index):
+        """The output shape(s) of the layer's call number `node_index` (0-based).
+
+        Args:
+            node_index: index of the call (node) of this layer.
+        """
+        return self._node_attribute(node_index, "output_shapes", "output shape")
+
+    def get_input_mask_at(self, node_index):
+        """The mask(s) of the inputs of call number `node_index` (None where unmasked).
+
+        Args:
+            node_index: index of the call (node) of this layer.
+        """
+        return _masks_of(self.get_input_at(node_index))
+
+    def get_output_mask_at(self, node_index):
+        """The mask(s) of the outputs of call number `node_index` (None where unmasked).
+
+        Args:
+            node_index: index of the call (node) of this layer.
+        """
+        return _masks_of(self.get_output_at(node_index))
+
     @property
     def input_mask(self):
-        return None
+        """The input mask of the layer's only call (None where unmasked)."""
+        if not self._inbound_nodes:
+            return None
+        return _masks_of(self.input)
+
+    @property
+    def output_mask(self):
+        """The output mask of the layer's only call (None where unmasked)."""
+        if not self._inbound_nodes:
+            return None
+        return _masks_of(self.output)
 
     @property
     def dtype(self):

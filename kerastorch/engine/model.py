@@ -146,14 +146,16 @@ class Model(layer_module.Layer):
         layers = self.layers
         if index is not None:
             if name is not None:
-                raise ValueError("Provide only a layer name or a layer index, not both.")
+                raise ValueError(
+                    f"Provide only a layer name or a layer index, not both. Received: index={index}, name={name}."
+                )
             if not isinstance(index, int) or len(layers) <= index or index < -len(layers):
                 raise ValueError(
                     f"Was asked to retrieve layer at index {index} but model only has {len(layers)} layers."
                 )
             return layers[index]
         if name is None:
-            raise ValueError("Provide either a layer name or a layer index.")
+            raise ValueError("Provide either a layer name or a layer index at `get_layer`.")
         for layer in layers:
             if layer.name == name:
                 return layer
@@ -273,9 +275,18 @@ class Model(layer_module.Layer):
 
     @property
     def metrics(self):
-        if self._compiled is None or self._compiled.metric_objects is None:
+        """The loss trackers and metric objects (tf.keras 2: empty until the model has trained or evaluated)."""
+        compiled = self._compiled
+        if compiled is None or compiled.metric_objects is None:
             return []
-        return [metric for per_output in self._compiled.metric_objects for _, metric, _ in per_output]
+        trackers = [compiled._loss_tracker] + list(compiled._output_trackers)
+        views = self.__dict__.setdefault("_loss_metric_views", {})
+        found = []
+        for tracker in trackers:
+            if id(tracker) not in views:
+                views[id(tracker)] = _LossMetric(tracker)
+            found.append(views[id(tracker)])
+        return found + [metric for per_output in compiled.metric_objects for _, metric, _ in per_output]
 
     def reset_metrics(self):
         """Resets the state of the loss and metric accumulators."""
@@ -546,6 +557,28 @@ class Model(layer_module.Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}"
+
+
+class _LossMetric:
+    """A compiled loss tracker seen as a metric: `name`, `result()`, `reset_state()`."""
+
+    def __init__(self, tracker):
+        self._tracker = tracker
+
+    @property
+    def name(self):
+        return self._tracker.name
+
+    def result(self):
+        return self._tracker.result()
+
+    def reset_state(self):
+        self._tracker.reset()
+
+    reset_states = reset_state
+
+    def __repr__(self):
+        return f"<Mean metric name={self.name!r}>"
 
 
 def _unique_output_names(layer_names):

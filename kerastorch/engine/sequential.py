@@ -127,7 +127,7 @@ class Sequential(model_module.Model):
         for layer in layers:
             tensor = layer(tensor)
             if isinstance(tensor, (list, tuple)):
-                raise TypeError(
+                raise ValueError(
                     "All layers in a Sequential model should have a single output tensor. For multi-output "
                     f"layers, use the functional API. Layer '{layer.name}' returned {len(tensor)} tensors."
                 )
