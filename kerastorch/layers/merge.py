@@ -32,10 +32,11 @@ def _broadcast_shape(layer, shape1, shape2):
 
 
 class _Merge(Layer):
-    """Base of the elementwise merge layers: takes a list of at least 2 tensors."""
+    """Base of the elementwise merge layers: takes a list of tensors (one is enough, as tf.keras 2)."""
 
     _expects_list_input = True
-    _min_inputs = 2
+    # tf.keras 2 merges a list of a single tensor (the tensor itself); Keras 2.2.4 wanted 2.
+    _min_inputs = 1
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -50,7 +51,7 @@ class _Merge(Layer):
         if len(input_shape) < self._min_inputs:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' should be called on a list of at least "
-                f"{self._min_inputs} inputs. Got {len(input_shape)} inputs."
+                f"{self._min_inputs} input{'s' if self._min_inputs > 1 else ''}. Got {len(input_shape)} inputs."
             )
 
     def build(self, input_shape):
@@ -226,6 +227,11 @@ class Concatenate(_Merge):
         return config
 
 
+def _l2_normalize(x, axis):
+    # tf.math.l2_normalize: x / sqrt(max(sum(x**2), 1e-12)); torch's normalize clamps the norm at 1e-12.
+    return x * torch.rsqrt(torch.clamp(torch.sum(x * x, dim=axis, keepdim=True), min=1e-12))
+
+
 class Dot(_Merge):
     """Dot product between samples of two tensors along `axes`.
 
@@ -236,11 +242,15 @@ class Dot(_Merge):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axes, int):
-            axes = [axes, axes]
-        elif not (isinstance(axes, (list, tuple)) and len(axes) == 2 and all(isinstance(a, int) for a in axes)):
-            raise ValueError(f"Dot expects `axes` to be an int or a list of 2 ints. Received: axes={axes!r}")
-        self.axes = list(axes)
+        if isinstance(axes, bool) or not isinstance(axes, (int, list, tuple)):
+            raise TypeError(f"Dot expects `axes` to be an int or a list of 2 ints. Received: axes={axes!r}")
+        if not isinstance(axes, int):
+            if len(axes) != 2:
+                raise ValueError(f"Dot expects `axes` to contain two elements. Received: axes={axes!r}")
+            if not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+                raise ValueError(f"Dot expects `axes` to be a list of 2 ints. Received: axes={axes!r}")
+        # Kept as given: get_config returns it unchanged (an int stays an int, as tf.keras 2).
+        self.axes = axes
         self.normalize = bool(normalize)
         self.supports_masking = False
 
@@ -250,7 +260,14 @@ class Dot(_Merge):
             raise ValueError(f"Dot '{self.name}' should be called on a list of exactly 2 inputs. Got {len(input_shape)}.")
 
     def _axes_for(self, shapes):
-        return [axis % len(shape) for axis, shape in zip(self.axes, shapes)]
+        pair = [self.axes, self.axes] if isinstance(self.axes, int) else list(self.axes)
+        axes = [axis % len(shape) for axis, shape in zip(pair, shapes)]
+        if 0 in axes:
+            raise ValueError(
+                f"Dot '{self.name}' cannot contract the batch axis (axis 0). Received: axes={self.axes!r} for "
+                f"inputs of shapes {tuple(shapes[0])}, {tuple(shapes[1])}."
+            )
+        return axes
 
     def build(self, input_shape):
         self._check_inputs(input_shape)
@@ -278,8 +295,8 @@ class Dot(_Merge):
         x1, x2 = inputs
         axis1, axis2 = self._axes_for([x1.shape, x2.shape])
         if self.normalize:
-            x1 = torch.nn.functional.normalize(x1, p=2.0, dim=axis1, eps=1e-12)
-            x2 = torch.nn.functional.normalize(x2, p=2.0, dim=axis2, eps=1e-12)
+            x1 = _l2_normalize(x1, axis1)
+            x2 = _l2_normalize(x2, axis2)
         a = x1.movedim(axis1, -1)
         b = x2.movedim(axis2, 1)
         batch = a.shape[0]

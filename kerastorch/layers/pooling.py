@@ -76,6 +76,11 @@ class _Pooling(base_layer.Layer):
 
     def _pool(self, x):
         if self.padding == "valid":
+            if any(size < k for size, k in zip(x.shape[2:], self.pool_size)):
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': input spatial shape {tuple(x.shape[2:])} is smaller than "
+                    f"pool_size={self.pool_size} with padding='valid'. Use a larger input or padding='same'."
+                )
             if self._mode == "max":
                 return _MAX_POOL[self._rank](x, self.pool_size, self.strides)
             return _AVG_POOL[self._rank](x, self.pool_size, self.strides)
