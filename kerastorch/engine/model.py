@@ -98,6 +98,8 @@ class Model(layer_module.Layer):
     def input(self):
         if self._graph is None:
             raise AttributeError(f"Model '{self.name}' has no defined input yet (it has not been built).")
+        if isinstance(self._nested_inputs, dict):
+            return dict(self._nested_inputs)
         inputs = self._graph.inputs
         return inputs[0] if len(inputs) == 1 else list(inputs)
 
@@ -125,6 +127,8 @@ class Model(layer_module.Layer):
         if self._graph is None:
             return super().input_shape
         shapes = [t.shape for t in self._graph.inputs]
+        if isinstance(self._nested_inputs, dict):
+            return {key: tensor.shape for key, tensor in self._nested_inputs.items()}
         return shapes[0] if len(shapes) == 1 else shapes
 
     @property
@@ -509,11 +513,27 @@ class Model(layer_module.Layer):
             )
         config = {"name": self.name}
         config.update(self._graph.get_config())
+        # tf.keras 2 writes the input/output entries of a model built on dicts as dicts.
+        for key, nested in (("input_layers", self._nested_inputs), ("output_layers", self._nested_outputs)):
+            if isinstance(nested, dict):
+                flat = config[key]
+                by_sorted_key = {name: flat[index] for index, name in enumerate(sorted(nested))}
+                config[key] = {name: by_sorted_key[name] for name in nested}
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        inputs, outputs, _ = graph_module.rebuild_from_config(config, custom_objects=custom_objects)
+        flat_config = dict(config)
+        for key in ("input_layers", "output_layers"):
+            if isinstance(config.get(key), dict):
+                flat_config[key] = [config[key][name] for name in sorted(config[key])]
+        inputs, outputs, _ = graph_module.rebuild_from_config(flat_config, custom_objects=custom_objects)
+        if isinstance(config.get("input_layers"), dict):
+            by_sorted_key = dict(zip(sorted(config["input_layers"]), inputs))
+            inputs = {name: by_sorted_key[name] for name in config["input_layers"]}
+        if isinstance(config.get("output_layers"), dict):
+            by_sorted_key = dict(zip(sorted(config["output_layers"]), outputs))
+            outputs = {name: by_sorted_key[name] for name in config["output_layers"]}
         return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
 
     def to_json(self, **kwargs):

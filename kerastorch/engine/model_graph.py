@@ -8,8 +8,10 @@ def init_graph(model, inputs, outputs):
     """Makes `model` the functional model of `inputs` -> `outputs`: its graph, its layers, its input shape."""
     model._nested_inputs = inputs
     model._nested_outputs = outputs
-    input_list = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    input_list = flatten_io(inputs)
+    output_list = [outputs[key] for key in sorted(outputs)] if isinstance(outputs, dict) else (
+        list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    )
     model._graph = graph_module.Graph(input_list, output_list)
     model._is_graph_network = True
     for old in list(model._modules):
@@ -22,8 +24,24 @@ def init_graph(model, inputs, outputs):
         model._make_compiled()
 
 
+def flatten_io(structure):
+    """Model inputs/outputs as a flat list: a dict gives its values by sorted key, as tf.keras 2 does."""
+    if isinstance(structure, dict):
+        return [structure[key] for key in sorted(structure)]
+    return list(structure) if isinstance(structure, (list, tuple)) else [structure]
+
+
+def pack_like_io(structure, flat):
+    """`flat` (one value per model input/output) shaped like `structure`: a dict when it is one."""
+    if isinstance(structure, dict):
+        return {key: flat[index] for index, key in enumerate(sorted(structure))}
+    return flat[0] if len(flat) == 1 and not isinstance(structure, (list, tuple)) else list(flat)
+
+
 def pack_outputs(model, flat):
-    """The graph's flat outputs as the model returns them: one value, a list, or lists nested as its outputs."""
+    """The graph's flat outputs as the model returns them: one value, a list, a dict, or lists nested as its outputs."""
+    if model._graph is not None and isinstance(model._nested_outputs, dict):
+        return pack_like_io(model._nested_outputs, list(flat))
     if model._graph is not None and nest.is_nested_list(model._nested_outputs):
         return nest.pack_like(list(model._nested_outputs), list(flat))
     return flat[0] if len(flat) == 1 else list(flat)
@@ -33,10 +51,15 @@ def standardize_call_inputs(model, inputs):
     """The list of input tensors, in graph order, from a tensor, a list or a dict keyed by input name."""
     graph_inputs = model._graph.inputs
     if isinstance(inputs, dict):
-        names = model.input_names
+        # A model built on a dict of Inputs is called with the same keys; otherwise keys are input names.
+        nested = model._nested_inputs
+        names = sorted(nested) if isinstance(nested, dict) else model.input_names
         missing = [n for n in names if n not in inputs]
         if missing:
-            raise ValueError(f"Missing input(s) {missing} for model '{model.name}'. Received keys: {list(inputs)}")
+            raise ValueError(
+                f"Missing input(s) {missing} for model '{model.name}'. Received keys: {list(inputs)}; "
+                f"expected keys: {names}"
+            )
         return [inputs[n] for n in names]
     if isinstance(inputs, (list, tuple)):
         if len(inputs) != len(graph_inputs):
