@@ -26,6 +26,15 @@ def _to_float(value, name, owner):
         ) from None
 
 
+def _config_float(tensor):
+    """The value of a float32 hyper-parameter tensor as the shortest Python float that names it.
+
+    `SGD(learning_rate=0.01).get_config()["learning_rate"]` is 0.01 (as in tf.keras), not the
+    float32 value 0.009999999776482582 printed in full.
+    """
+    return float(str(np.float32(float(tensor))))
+
+
 class _Variable:
     """A hyper-parameter exposed as a 0-dim float32 CPU tensor that assignment fills in place.
 
@@ -404,11 +413,12 @@ class Optimizer:
     # -- config -------------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments (Keras 2 keys), plus `clipnorm`/`clipvalue` when set."""
-        config = {"name": self.name, "learning_rate": float(self.learning_rate)}
+        config = {"name": self.name}
         if self.clipnorm is not None:
             config["clipnorm"] = self.clipnorm
         if self.clipvalue is not None:
             config["clipvalue"] = self.clipvalue
+        config["learning_rate"] = _config_float(self.learning_rate)
         return config
 
     @classmethod

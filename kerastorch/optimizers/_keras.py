@@ -33,7 +33,7 @@ class SGD(Optimizer):
 
     Args:
         learning_rate: float >= 0 (default 0.01).
-        momentum: float >= 0. A `momentum` slot exists only when momentum > 0 at construction.
+        momentum: float in [0, 1]. A `momentum` slot exists only when momentum > 0 at construction.
         nesterov: whether to apply Nesterov momentum.
         decay: float >= 0, learning rate decay per update.
         **kwargs: `lr`, `name`, `clipnorm`, `clipvalue`, `global_clipnorm`.
@@ -45,7 +45,10 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, decay=0.0, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        self.momentum = self._check_non_negative(momentum, "momentum")
+        momentum = self._check_non_negative(momentum, "momentum")
+        if momentum > 1:
+            raise ValueError(f"SGD expects `momentum` to be between 0 and 1. Received: momentum={momentum!r}")
+        self.momentum = momentum
         self.nesterov = bool(nesterov)
         self._init_decay(decay)
         self._use_momentum = float(self.momentum) > 0
@@ -78,44 +81,84 @@ class SGD(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"momentum": float(self.momentum), "decay": float(self.decay), "nesterov": self.nesterov})
+        config.update(
+            {
+                "decay": _base._config_float(self.decay),
+                "momentum": _base._config_float(self.momentum),
+                "nesterov": self.nesterov,
+            }
+        )
         return config
 
 
 class RMSprop(Optimizer):
-    """RMSProp (Keras 2): `a = rho * a + (1 - rho) * g**2`; `p -= lr * g / (sqrt(a) + epsilon)`.
+    """RMSProp (Keras 2, with tf.keras 2's `momentum` and `centered` options).
+
+    `a = rho * a + (1 - rho) * g**2`; `p -= lr * g / (sqrt(a) + epsilon)`. Centered, the mean
+    gradient `mg = rho * mg + (1 - rho) * g` is tracked too and `a - mg**2` replaces `a`. With
+    `momentum > 0`, as tf.keras 2: `mom = momentum * mom + lr * g / sqrt(a + epsilon)` (epsilon
+    inside the root); `p -= mom`.
 
     Args:
         learning_rate: float >= 0 (default 0.001).
         rho: float >= 0, decay of the moving average of squared gradients.
+        momentum: float >= 0 (default 0.0). A `momentum` slot exists only when momentum > 0.
         epsilon: fuzz factor; None means `backend.epsilon()` (1e-7).
+        centered: normalize by the estimated variance of the gradient (adds the `mg` slot).
         decay: float >= 0, learning rate decay per update.
         **kwargs: `lr`, `name`, `clipnorm`, `clipvalue`, `global_clipnorm`.
     """
 
     _DEFAULT_LEARNING_RATE = 0.001
-    _CONFIG_DEFAULTS_IGNORED = {"momentum": 0.0, "centered": False}
     rho = _Variable("rho")
+    momentum = _Variable("momentum")
     decay = _Variable("decay")
 
-    def __init__(self, learning_rate=None, rho=0.9, epsilon=None, decay=0.0, **kwargs):
+    def __init__(self, learning_rate=None, rho=0.9, epsilon=None, decay=0.0, momentum=0.0, centered=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.rho = rho
+        self.momentum = self._check_non_negative(momentum, "momentum")
         self.epsilon = _epsilon(epsilon, type(self).__name__)
+        self.centered = bool(centered)
         self._init_decay(decay)
+        self._use_momentum = float(self.momentum) > 0
 
     def get_slot_names(self):
-        return ["rms"]
+        # tf.keras 2 creates (and saves) every `rms`, then every `momentum`, then every `mg`.
+        names = ["rms"]
+        if self._use_momentum:
+            names.append("momentum")
+        if self.centered:
+            names.append("mg")
+        return names
 
     def _prepare(self, iteration):
-        return self._decayed_lr(iteration), float(self._variables["rho"])
+        return self._decayed_lr(iteration), float(self._variables["rho"]), float(self._variables["momentum"])
 
     def _update(self, params, grads, slots, hyper):
-        lr, rho = hyper
+        lr, rho, momentum = hyper
         rms = slots["rms"]
         torch._foreach_mul_(rms, rho)
         torch._foreach_addcmul_(rms, grads, grads, value=1.0 - rho)
-        denominators = torch._foreach_sqrt(rms)
+        if self.centered:
+            mean_grads = slots["mg"]
+            torch._foreach_mul_(mean_grads, rho)
+            torch._foreach_add_(mean_grads, grads, alpha=1.0 - rho)
+            denominators = torch._foreach_mul(mean_grads, mean_grads)
+            torch._foreach_neg_(denominators)
+            torch._foreach_add_(denominators, rms)
+        else:
+            denominators = torch._foreach_mul(rms, 1.0)
+        if self._use_momentum:
+            # tf.keras 2's fused kernels put epsilon inside the square root on this path.
+            torch._foreach_add_(denominators, self.epsilon)
+            torch._foreach_sqrt_(denominators)
+            moments = slots["momentum"]
+            torch._foreach_mul_(moments, momentum)
+            torch._foreach_addcdiv_(moments, grads, denominators, value=lr)
+            torch._foreach_sub_(params, moments)
+            return
+        torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
         torch._foreach_addcdiv_(params, grads, denominators, value=-lr)
 
@@ -124,7 +167,15 @@ class RMSprop(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"rho": float(self.rho), "decay": float(self.decay), "epsilon": self.epsilon})
+        config.update(
+            {
+                "decay": _base._config_float(self.decay),
+                "rho": _base._config_float(self.rho),
+                "momentum": _base._config_float(self.momentum),
+                "epsilon": self.epsilon,
+                "centered": self.centered,
+            }
+        )
         return config
 
 
@@ -169,9 +220,13 @@ class Adagrad(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"decay": float(self.decay), "epsilon": self.epsilon})
-        if self.initial_accumulator_value:
-            config["initial_accumulator_value"] = self.initial_accumulator_value
+        config.update(
+            {
+                "decay": _base._config_float(self.decay),
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon,
+            }
+        )
         return config
 
 
@@ -223,7 +278,7 @@ class Adadelta(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"rho": self.rho, "decay": float(self.decay), "epsilon": self.epsilon})
+        config.update({"decay": _base._config_float(self.decay), "rho": self.rho, "epsilon": self.epsilon})
         return config
 
 
@@ -292,9 +347,9 @@ class Adam(Optimizer):
         config = super().get_config()
         config.update(
             {
-                "beta_1": float(self.beta_1),
-                "beta_2": float(self.beta_2),
-                "decay": float(self.decay),
+                "decay": _base._config_float(self.decay),
+                "beta_1": _base._config_float(self.beta_1),
+                "beta_2": _base._config_float(self.beta_2),
                 "epsilon": self.epsilon,
                 "amsgrad": self.amsgrad,
             }
@@ -350,9 +405,9 @@ class Adamax(Optimizer):
         config = super().get_config()
         config.update(
             {
-                "beta_1": float(self.beta_1),
-                "beta_2": float(self.beta_2),
-                "decay": float(self.decay),
+                "decay": _base._config_float(self.decay),
+                "beta_1": _base._config_float(self.beta_1),
+                "beta_2": _base._config_float(self.beta_2),
                 "epsilon": self.epsilon,
             }
         )
@@ -381,7 +436,6 @@ class Nadam(Optimizer):
     """
 
     _DEFAULT_LEARNING_RATE = 0.002
-    _CONFIG_DEFAULTS_IGNORED = {"decay": 0.0}
     beta_1 = _Variable("beta_1")
     beta_2 = _Variable("beta_2")
 
@@ -449,10 +503,25 @@ class Nadam(Optimizer):
         config = super().get_config()
         config.update(
             {
-                "beta_1": float(self.beta_1),
-                "beta_2": float(self.beta_2),
+                "beta_1": _base._config_float(self.beta_1),
+                "beta_2": _base._config_float(self.beta_2),
                 "epsilon": self.epsilon,
                 "schedule_decay": self.schedule_decay,
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Creates a Nadam from a Keras 2 or tf.keras 2.x config.
+
+        tf.keras 2's (legacy) Nadam writes its momentum schedule decay under `decay` and, when
+        rebuilding, ignores that key (the schedule decay is `schedule_decay`, default 0.004): so
+        does this.
+
+        Args:
+            config: dict from `get_config()`.
+        """
+        config = dict(config)
+        config.pop("decay", None)
+        return super().from_config(config)
