@@ -343,7 +343,7 @@ def test_early_stopping_stops_after_patience(capsys):
     assert ran == 4
     assert stopper.stopped_epoch == 3
     assert stopper.best == 0.9
-    assert capsys.readouterr().out == "Epoch 00004: early stopping\n"
+    assert capsys.readouterr().out == "Epoch 4: early stopping\n"
 
 
 def test_early_stopping_min_delta_mode_and_baseline():
@@ -352,10 +352,14 @@ def test_early_stopping_min_delta_mode_and_baseline():
     ran = run_epochs(callbacks.CallbackList([stopper]), FakeModel(), [{"val_accuracy": v} for v in [0.5, 0.52, 0.9]])
     assert ran == 2 and stopper.stopped_epoch == 1
 
+    stopper = callbacks.EarlyStopping(monitor="loss", patience=2, baseline=0.1)
+    # Never better than the baseline and no longer improving: stops after `patience` epochs
+    # (tf.keras 2.15: an epoch that improves on the best never stops training).
+    ran = run_epochs(callbacks.CallbackList([stopper]), FakeModel(), [{"loss": v} for v in [1.0, 1.0, 1.0, 1.0]])
+    assert ran == 2 and stopper.stopped_epoch == 1
     stopper = callbacks.EarlyStopping(monitor="loss", patience=3, baseline=0.1)
-    # Never better than the baseline: stops after `patience` epochs.
     ran = run_epochs(callbacks.CallbackList([stopper]), FakeModel(), [{"loss": v} for v in [1.0, 0.9, 0.8, 0.7, 0.6]])
-    assert ran == 3 and stopper.stopped_epoch == 2
+    assert ran == 5 and stopper.stopped_epoch == 0
 
 
 def test_early_stopping_restores_best_weights(capsys):
@@ -371,7 +375,7 @@ def test_early_stopping_restores_best_weights(capsys):
     assert ran == 4
     np.testing.assert_array_equal(model.get_weights()[0], np.full(3, 11.0))
     assert capsys.readouterr().out == (
-        "Restoring model weights from the end of the best epoch.\nEpoch 00004: early stopping\n"
+        "Restoring model weights from the end of the best epoch: 2.\nEpoch 4: early stopping\n"
     )
 
 
@@ -402,9 +406,9 @@ def test_reduce_lr_on_plateau_sequence_with_min_lr(capsys):
     assert history.history["lr"] == [np.float32(v) for v in [1.0, 1.0, 0.5, 0.25, 0.2]]
     assert float(model.optimizer.lr) == np.float32(0.2)
     assert capsys.readouterr().out == (
-        "\nEpoch 00002: ReduceLROnPlateau reducing learning rate to 0.5.\n"
-        "\nEpoch 00003: ReduceLROnPlateau reducing learning rate to 0.25.\n"
-        "\nEpoch 00004: ReduceLROnPlateau reducing learning rate to 0.2.\n"
+        "\nEpoch 2: ReduceLROnPlateau reducing learning rate to 0.5.\n"
+        "\nEpoch 3: ReduceLROnPlateau reducing learning rate to 0.25.\n"
+        "\nEpoch 4: ReduceLROnPlateau reducing learning rate to 0.2.\n"
     )
 
 
@@ -437,7 +441,7 @@ def test_learning_rate_scheduler_with_epoch_only_schedule(capsys):
     model = FakeModel(lr=1.0)
     run_epochs(callbacks.CallbackList([scheduler, history]), model, [{"loss": 1.0}] * 3)
     np.testing.assert_allclose(history.history["lr"], [0.1, 0.05, 0.1 / 3], rtol=1e-6)
-    assert capsys.readouterr().out.splitlines()[1] == "Epoch 00001: LearningRateScheduler setting learning rate to 0.1."
+    assert capsys.readouterr().out.splitlines()[1] == "Epoch 1: LearningRateScheduler setting learning rate to 0.1."
 
 
 def test_learning_rate_scheduler_with_epoch_and_lr_schedule():
@@ -536,10 +540,10 @@ def test_model_checkpoint_save_best_only(tmp_path, capsys):
     assert checkpoint.best == 0.4
     path = str(tmp_path / "best.h5")
     assert capsys.readouterr().out == (
-        f"\nEpoch 00001: val_loss improved from inf to 0.50000, saving model to {path}\n"
-        "\nEpoch 00002: val_loss did not improve from 0.50000\n"
-        f"\nEpoch 00003: val_loss improved from 0.50000 to 0.40000, saving model to {path}\n"
-        "\nEpoch 00004: val_loss did not improve from 0.40000\n"
+        f"\nEpoch 1: val_loss improved from inf to 0.50000, saving model to {path}\n"
+        "\nEpoch 2: val_loss did not improve from 0.50000\n"
+        f"\nEpoch 3: val_loss improved from 0.50000 to 0.40000, saving model to {path}\n"
+        "\nEpoch 4: val_loss did not improve from 0.40000\n"
     )
 
 
@@ -565,8 +569,8 @@ def test_model_checkpoint_every_n_batches(tmp_path):
         for batch in range(4):
             callback_list.on_train_batch_end(batch, {"batch": batch, "size": 2, "loss": torch.tensor(1.0)})
         callback_list.on_epoch_end(epoch, {"loss": 1.0})
-    # 8 batches in all: saves after the 3rd and the 6th.
-    assert model.saves == [("save", "e1-b2.h5"), ("save", "e2-b1.h5")]
+    # 8 batches in all: saves after the 3rd and the 6th; {batch} is 1-based in the name (tf.keras 2).
+    assert model.saves == [("save", "e1-b3.h5"), ("save", "e2-b2.h5")]
 
 
 def test_model_checkpoint_errors(tmp_path):

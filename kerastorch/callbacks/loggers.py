@@ -245,8 +245,9 @@ class ProgbarLogger(base.Callback):
 class CSVLogger(base.Callback):
     """Streams the epoch logs to a CSV file (Keras 2 format).
 
-    The header is `epoch` then the sorted log names of the first epoch; each row starts with
-    the 0-based epoch. The file is flushed after every epoch.
+    The header is `epoch` then the sorted log names of the first epoch (with a `val_` column for
+    each when the first epoch has none, as tf.keras 2); each row starts with the 0-based epoch and
+    missing values are written `NA`. The file is flushed after every epoch.
 
     Args:
         filename: path of the CSV file.
@@ -285,6 +286,10 @@ class CSVLogger(base.Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs.keys())
+            # As tf.keras 2: without `val_` keys in the first epoch (validation_freq > 1, or no
+            # validation at all) the `val_` columns are added and hold "NA" until filled.
+            if not any(key.startswith("val_") for key in self.keys):
+                self.keys.extend(["val_" + key for key in self.keys])
         if self.writer is None:
             self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, delimiter=self.sep)
             if self.append_header:

@@ -162,7 +162,7 @@ class ModelCheckpoint(base.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
-            self._save_model(self._current_epoch, logs)
+            self._save_model(self._current_epoch, logs, batch=batch)
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs_since_last_save += 1
@@ -183,12 +183,15 @@ class ModelCheckpoint(base.Callback):
             return True
         return False
 
-    def _save_model(self, epoch, logs):
+    def _save_model(self, epoch, logs, batch=None):
         if not distribute.is_chief():
             return  # data-parallel training: only rank 0 writes checkpoints
         logs = logs or {}
         self.epochs_since_last_save = 0
-        filepath = self._get_file_path(epoch, logs)
+        filepath = self._get_file_path(epoch, logs, batch)
+        dirname = os.path.dirname(filepath)
+        if dirname:
+            os.makedirs(dirname, exist_ok=True)  # as tf.keras 2
         if os.path.isdir(filepath):
             raise IsADirectoryError(
                 "Please specify a non-directory filepath for ModelCheckpoint. "
@@ -196,7 +199,7 @@ class ModelCheckpoint(base.Callback):
             )
         if not self.save_best_only:
             if self.verbose > 0:
-                print("\nEpoch %05d: saving model to %s" % (epoch + 1, filepath))
+                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             self._write(filepath)
             return
         current = self._monitor.value(logs)
@@ -205,13 +208,13 @@ class ModelCheckpoint(base.Callback):
         if self.monitor_op(current, self.best):
             if self.verbose > 0:
                 print(
-                    "\nEpoch %05d: %s improved from %0.5f to %0.5f, saving model to %s"
-                    % (epoch + 1, self.monitor, self.best, current, filepath)
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
+                    f"saving model to {filepath}"
                 )
             self.best = current
             self._write(filepath)
         elif self.verbose > 0:
-            print("\nEpoch %05d: %s did not improve from %0.5f" % (epoch + 1, self.monitor, self.best))
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
 
     def _write(self, filepath):
         if self.save_weights_only:
@@ -219,9 +222,11 @@ class ModelCheckpoint(base.Callback):
         else:
             self.model.save(filepath, overwrite=True)
 
-    def _get_file_path(self, epoch, logs):
+    def _get_file_path(self, epoch, logs, batch=None):
         fields = dict(logs)
         fields["epoch"] = epoch + 1
+        if batch is not None:
+            fields["batch"] = batch + 1  # 1-based in file names, as tf.keras 2
         try:
             return self.filepath.format(**fields)
         except (KeyError, IndexError) as error:
@@ -234,20 +239,25 @@ class ModelCheckpoint(base.Callback):
 class EarlyStopping(base.Callback):
     """Stops training when a monitored quantity has stopped improving (tf.keras 2).
 
+    An epoch that improves on the best value never stops training; the check for stopping
+    starts at the second epoch.
+
     Args:
         monitor: logged quantity to watch.
         min_delta: smallest change counted as an improvement.
         patience: number of epochs without improvement after which training stops.
-        verbose: 0 or 1 (prints `Epoch 00005: early stopping`).
+        verbose: 0 or 1 (prints `Epoch 5: early stopping`).
         mode: 'auto', 'min' or 'max' ('auto': higher is better for accuracy-like names).
         baseline: training stops unless the quantity improves on this value within
             `patience` epochs.
         restore_best_weights: when stopping, set the model weights back to those of the best
             epoch (through `model.get_weights()` / `model.set_weights()`).
+        start_from_epoch: number of epochs (0-based index) to wait before monitoring starts.
 
     Attributes:
         stopped_epoch: the 0-based epoch at which training was stopped, 0 if it was not.
         best: the best monitored value seen.
+        best_epoch: the 0-based epoch of `best`.
         wait: epochs since the last improvement.
     """
 
@@ -260,6 +270,7 @@ class EarlyStopping(base.Callback):
         mode="auto",
         baseline=None,
         restore_best_weights=False,
+        start_from_epoch=0,
     ):
         super().__init__()
         self.monitor = monitor
@@ -267,8 +278,10 @@ class EarlyStopping(base.Callback):
         self.verbose = verbose
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
         self.wait = 0
         self.stopped_epoch = 0
+        self.best_epoch = 0
         self.best_weights = None
         self._monitor = _Monitor(monitor, f"Early stopping conditioned on metric `{monitor}` which is not available.")
         if _resolve_mode("EarlyStopping", monitor, mode) == "min":
@@ -283,12 +296,13 @@ class EarlyStopping(base.Callback):
         # Reset so that one instance can serve several fit() calls.
         self.wait = 0
         self.stopped_epoch = 0
+        self.best_epoch = 0
         self.best = np.inf if self.monitor_op is np.less else -np.inf
         self.best_weights = None
 
     def on_epoch_end(self, epoch, logs=None):
         current = self.get_monitor_value(logs)
-        if current is None:
+        if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             # Weights of the first epoch, restored if no epoch ever improves.
@@ -296,22 +310,24 @@ class EarlyStopping(base.Callback):
         self.wait += 1
         if self._is_improvement(current, self.best):
             self.best = current
+            self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
             # Only restart the wait when beating both the baseline and the best so far.
             if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
-        if self.wait >= self.patience:
+            return
+        if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.restore_best_weights and self.best_weights is not None:
                 if self.verbose > 0:
-                    print("Restoring model weights from the end of the best epoch.")
+                    print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
                 self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print("Epoch %05d: early stopping" % (self.stopped_epoch + 1))
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
     def get_monitor_value(self, logs):
         """Returns the monitored value in `logs`, or None (with a warning, once).
@@ -415,7 +431,7 @@ class ReduceLROnPlateau(base.Callback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     _set_learning_rate(self.model.optimizer, new_lr)
                     if self.verbose > 0:
-                        print("\nEpoch %05d: ReduceLROnPlateau reducing learning rate to %s." % (epoch + 1, new_lr))
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 
@@ -463,7 +479,7 @@ class LearningRateScheduler(base.Callback):
             raise ValueError(f'The output of the "schedule" function should be a float. Received: {lr!r}')
         _set_learning_rate(self.model.optimizer, lr)
         if self.verbose > 0:
-            print("\nEpoch %05d: LearningRateScheduler setting learning rate to %s." % (epoch + 1, lr))
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
