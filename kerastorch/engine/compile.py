@@ -20,7 +20,13 @@ class _Mean:
         self.count = 0
 
     def update(self, value, batch_size):
-        value = value.detach() * batch_size
+        value = value.detach()
+        if value.dim():
+            # A loss with reduction='none': its elements are averaged, each weighted by the batch
+            # size, as tf.keras 2's loss Mean (sample_weight=batch size) does.
+            batch_size = batch_size * value.numel()
+            value = value.mean()
+        value = value * batch_size
         self.total = value if self.total is None else self.total + value
         self.count += batch_size
 
@@ -207,6 +213,10 @@ class CompiledLoss:
         if regularization:
             total = total + torch.stack([r.to(total.dtype).reshape(()) for r in regularization]).sum()
         self._loss_tracker.update(total, batch_size)
+        if total.dim():
+            # A Loss object with reduction='none' leaves per-sample values: as tf.keras 2, the
+            # gradient is that of their sum (and the logged loss their mean).
+            total = total.sum()
         return total
 
     def update_metrics(self, y_trues, y_preds, sample_weights):

@@ -101,7 +101,13 @@ def class_weight_to_sample_weight(y, class_weight):
             "use sample_weight with sample_weight_mode='temporal' instead."
         )
     table = {int(k): float(v) for k, v in class_weight.items()}
-    weights = np.array([table.get(int(c), 1.0) for c in classes.numpy()], dtype=np.float32)
+    missing = sorted(set(classes.unique().tolist()) - set(table))
+    if missing:
+        raise ValueError(
+            f"`class_weight` must contain all classes in the data. The classes {missing} exist in the data "
+            f"but not in `class_weight`. Received: class_weight={class_weight!r}"
+        )
+    weights = np.array([table[int(c)] for c in classes.numpy()], dtype=np.float32)
     return torch.from_numpy(weights)
 
 
@@ -128,7 +134,8 @@ class ArrayAdapter:
         self.sws = [to_device(w, self.device) for w in sws] if sws else None
         self.num_samples = num_samples_of(list(xs) + list(ys or []) + [w for w in sws or [] if w is not None])
         if batch_size is None:
-            batch_size = 32
+            # As tf.keras 2: with `steps` the data is spread evenly over the steps.
+            batch_size = int(math.ceil(self.num_samples / steps)) if steps and self.num_samples else 32
         if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"`batch_size` should be a positive integer. Received: batch_size={batch_size!r}")
         self.batch_size = int(batch_size)
@@ -204,6 +211,10 @@ class ArrayAdapter:
             self._cursor = None
             if self.num_samples == 0:
                 return
+
+    def rewind(self):
+        """The next epoch starts from the first batch (validation with `validation_steps`)."""
+        self._cursor = None
 
     def close(self):
         self._cursor = None

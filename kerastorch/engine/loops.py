@@ -61,6 +61,20 @@ def _make_callbacks(model, callbacks, verbose, add_history, count_mode, params):
     return callback_list
 
 
+def _run_params(adapter, batch_size, epochs, verbose, do_validation, metrics):
+    """Callback `params`: tf.keras 2's `epochs`, `steps` (batches per epoch, None when unknown) and
+    `verbose`, with Keras 2.2.4's `batch_size`, `samples`, `do_validation` and `metrics`."""
+    return {
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "steps": getattr(adapter, "steps_per_epoch", None),
+        "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
+        "verbose": verbose,
+        "do_validation": do_validation,
+        "metrics": metrics,
+    }
+
+
 def _step_logs(model, batch_index, size):
     compiled = model._compiled
     return LazyLogs(compiled.results, {"batch": batch_index, "size": size})
@@ -88,19 +102,12 @@ def fit_loop(
     do_validation = val_adapter is not None
     metric_names = list(model.metrics_names)
     log_names = metric_names + (["val_" + name for name in metric_names] if do_validation else [])
-    params = {
-        "batch_size": batch_size,
-        "epochs": epochs,
-        "steps": adapter.steps_per_epoch if adapter.count_mode == "steps" else None,
-        "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
-        "verbose": verbose,
-        "do_validation": do_validation,
-        "metrics": log_names,
-    }
+    params = _run_params(adapter, batch_size, epochs, verbose, do_validation, log_names)
     callback_list = _make_callbacks(model, callbacks, verbose, True, adapter.count_mode, params)
     want_batch_begin = callback_list.needs_batch_hooks("train")
     model.stop_training = False
     model._train_counter = 0
+    epoch_logs = None
     callback_list.on_train_begin()
     try:
         for epoch in range(initial_epoch, epochs):
@@ -138,7 +145,7 @@ def fit_loop(
         adapter.close()
         if val_adapter is not None:
             val_adapter.close()
-    callback_list.on_train_end()
+    callback_list.on_train_end(epoch_logs)  # the last epoch's logs, as tf.keras 2
     return model.history
 
 
@@ -160,17 +167,11 @@ def evaluate_loop(model, adapter, verbose=0, callbacks=None, in_fit=False):
         callback_list = callbacks
     else:
         adapter, _, verbose = execution.begin(model, adapter, None, verbose, "test")
-        params = {
-            "batch_size": getattr(adapter, "batch_size", None),
-            "epochs": 1,
-            "steps": adapter.steps_per_epoch if adapter.count_mode == "steps" else None,
-            "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
-            "verbose": verbose,
-            "do_validation": False,
-            "metrics": list(model.metrics_names),
-        }
+        params = _run_params(adapter, getattr(adapter, "batch_size", None), 1, verbose, False, list(model.metrics_names))
         callback_list = _make_callbacks(model, callbacks, verbose, False, adapter.count_mode, params)
     want_batch = callback_list.needs_batch_hooks("test")
+    if in_fit and hasattr(adapter, "rewind"):
+        adapter.rewind()  # validation_steps: every validation starts from the first batch (tf.keras 2)
     was_training = model.training
     model.eval()
     model.reset_metrics()
@@ -197,15 +198,7 @@ def evaluate_loop(model, adapter, verbose=0, callbacks=None, in_fit=False):
 def predict_loop(model, adapter, verbose=0, callbacks=None):
     """Runs predict_step over the adapter; returns NumPy outputs (a list for several outputs)."""
     adapter, _, verbose = execution.begin(model, adapter, None, verbose, "predict")
-    params = {
-        "batch_size": getattr(adapter, "batch_size", None),
-        "epochs": 1,
-        "steps": adapter.steps_per_epoch if adapter.count_mode == "steps" else None,
-        "samples": getattr(adapter, "num_samples", None) if adapter.count_mode == "samples" else None,
-        "verbose": verbose,
-        "do_validation": False,
-        "metrics": [],
-    }
+    params = _run_params(adapter, getattr(adapter, "batch_size", None), 1, verbose, False, [])
     callback_list = _make_callbacks(model, callbacks, verbose, False, adapter.count_mode, params)
     want_batch = callback_list.needs_batch_hooks("predict")
     was_training = model.training

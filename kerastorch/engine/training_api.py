@@ -95,7 +95,7 @@ def fit(
         callbacks=callbacks,
         val_adapter=val_adapter,
         validation_freq=validation_freq,
-        batch_size=batch_size or 32,
+        batch_size=batch_size or getattr(adapter, "batch_size", None) or 32,
     )
 
 

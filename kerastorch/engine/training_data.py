@@ -145,18 +145,13 @@ def standardize_sample_weights(model, sample_weight, class_weight, ys):
             result.append(None)
             continue
         tensor = data_adapters.as_tensor(weight).to(backend.standardize_dtype(None))
-        mode = compiled_modes[index]
-        if mode == "temporal" and tensor.dim() != 2:
+        if compiled_modes[index] == "temporal" and tensor.dim() not in (1, 2):
             raise ValueError(
-                f"sample_weight_mode='temporal' expects 2-D sample weights (samples, timesteps) for output "
+                f"sample_weight_mode='temporal' expects sample weights of shape (samples, timesteps) for output "
                 f"'{names[index]}'. Received shape {tuple(tensor.shape)}."
             )
-        if mode is None and tensor.dim() != 1:
-            raise ValueError(
-                f"Found a sample_weight array of shape {tuple(tensor.shape)} for output '{names[index]}'. "
-                "In order to use timestep-wise sample weighting, pass sample_weight_mode='temporal' to compile(); "
-                "otherwise sample weights must be 1-D."
-            )
+        # As tf.keras 2, `sample_weight_mode` does not restrict the shape: 1-D weights broadcast over
+        # the timesteps, and 2-D (samples, timesteps) weights work without 'temporal' too.
         result.append(tensor)
     return result if any(w is not None for w in result) else None
 

@@ -165,8 +165,10 @@ def test_temporal_sample_weights():
     w[:, 0] = 1.0
     pred = 2.0  # ones kernel, zero bias
     assert model.evaluate(x, y, sample_weight=w, verbose=0) == pytest.approx(pred**2 * 3 / 15)
-    with pytest.raises(ValueError, match="temporal"):
-        model.evaluate(x, y, sample_weight=np.ones(3), verbose=0)
+    # As tf.keras 2: 1-D weights broadcast over the timesteps, and 2-D weights need no 'temporal' mode.
+    assert model.evaluate(x, y, sample_weight=np.array([1.0, 0.0, 0.0]), verbose=0) == pytest.approx(pred**2 / 3)
+    model.compile("sgd", "mse")
+    assert model.evaluate(x, y, sample_weight=w, verbose=0) == pytest.approx(pred**2 * 3 / 15)
 
 
 def test_predict_returns_numpy_and_predict_classes_proba():
