@@ -76,8 +76,15 @@ class BatchNormalization(Layer):
         beta_constraint, gamma_constraint: optional constraints.
         fused: None (automatic, as tf.keras), True (require the fused path) or False (never fuse:
             biased moving-variance update for every rank).
-        renorm, renorm_clipping, renorm_momentum, virtual_batch_size, adjustment: accepted for
-            config compatibility; only their defaults are supported.
+        renorm: batch renormalization (tf.keras 2): in training the normalized values are corrected
+            by `r = batch_std / renorm_std` and `d = (batch_mean - renorm_mean) / renorm_std`, and the
+            layer keeps three more non-trainable weights `moving_stddev`, `renorm_mean`, `renorm_stddev`.
+        renorm_clipping: dict with optional keys `'rmin'`, `'rmax'`, `'dmax'` clipping `r` and `d`.
+        renorm_momentum: momentum of the `renorm_mean`/`renorm_stddev` averages.
+        virtual_batch_size: ghost batch normalization (tf.keras 2): the batch is viewed as
+            `(virtual_batch_size, batch // virtual_batch_size, ...)` and each ghost batch is normalized
+            with its own moments; the weights then have shape `(1, 1, ...)` as in tf.keras.
+        adjustment: only None is supported.
         synchronized: accepted for compatibility; training is single-process, so it has no effect.
 
     Input shape:
@@ -118,14 +125,27 @@ class BatchNormalization(Layer):
     ):
         super().__init__(**kwargs)
         self.axis = _check_axis_argument("BatchNormalization", axis)
-        if renorm:
+        self.renorm = bool(renorm)
+        self.renorm_clipping = dict(renorm_clipping or {})
+        self.renorm_momentum = float(renorm_momentum)
+        unknown = set(self.renorm_clipping) - {"rmax", "rmin", "dmax"}
+        if self.renorm and unknown:
             raise ValueError(
-                "BatchNormalization does not support batch renormalization. Received: renorm=True; use renorm=False."
+                "BatchNormalization received invalid keys for `renorm_clipping`: "
+                f"{sorted(unknown)}. Supported keys: 'rmax', 'rmin', 'dmax'. Received: renorm_clipping={renorm_clipping!r}"
             )
-        if virtual_batch_size is not None:
+        if virtual_batch_size is not None and (
+            isinstance(virtual_batch_size, bool) or not isinstance(virtual_batch_size, int) or virtual_batch_size <= 0
+        ):
             raise ValueError(
-                "BatchNormalization does not support ghost batches. Received: "
-                f"virtual_batch_size={virtual_batch_size!r}; use virtual_batch_size=None."
+                "BatchNormalization expects `virtual_batch_size` to be a positive integer that divides the batch "
+                f"size. Received: virtual_batch_size={virtual_batch_size!r}"
+            )
+        self.virtual_batch_size = virtual_batch_size
+        if fused and (self.renorm or virtual_batch_size is not None):
+            raise ValueError(
+                "BatchNormalization cannot use `fused=True` with `renorm=True` or a `virtual_batch_size`. "
+                f"Received: fused={fused!r}, renorm={renorm!r}, virtual_batch_size={virtual_batch_size!r}"
             )
         if adjustment is not None:
             raise ValueError(
@@ -159,17 +179,31 @@ class BatchNormalization(Layer):
         input_shape = tuple(input_shape)
         rank = len(input_shape)
         axes = _validate_axes("BatchNormalization", self.axis, input_shape)
+        if self.virtual_batch_size is not None and 0 in axes:
+            raise ValueError(
+                "BatchNormalization with a `virtual_batch_size` cannot normalize over the batch axis 0. "
+                f"Received: axis={self.axis!r}"
+            )
         self._axes = axes
         self._rank = rank
         self.input_spec = InputSpec(ndim=rank, axes={a: int(input_shape[a]) for a in axes})
-        if len(axes) == 1:
+        if len(axes) == 1 and self.virtual_batch_size is None:
             param_shape = (int(input_shape[axes[0]]),)
         else:
             param_shape = tuple(int(input_shape[i]) if i in axes else 1 for i in range(rank))
+        if self.virtual_batch_size is not None:
+            # As tf.keras: inputs gain a ghost-batch axis at index 1, and so do the weights.
+            param_shape = param_shape[:1] + (1,) + param_shape[1:]
+            self._axes = [a + 1 for a in axes]
         self._param_shape = param_shape
         # tf.keras 2 fuses 4D/5D inputs normalized over axis 1 or the last axis (float16/32 only).
         fusable = (
-            len(axes) == 1 and rank in (4, 5) and axes[0] in (1, rank - 1) and self._torch_dtype in _FUSABLE_DTYPES
+            len(axes) == 1
+            and rank in (4, 5)
+            and axes[0] in (1, rank - 1)
+            and self._torch_dtype in _FUSABLE_DTYPES
+            and not self.renorm
+            and self.virtual_batch_size is None
         )
         if self.fused and not fusable:
             raise ValueError(
@@ -180,7 +214,7 @@ class BatchNormalization(Layer):
         # torch's batch_norm keeps channels on axis 1: inputs normalized over axis 1 go as they are,
         # channels-last inputs are viewed as (-1, channels).
         self._channel_path = None
-        if len(axes) == 1:
+        if len(axes) == 1 and not self.renorm and self.virtual_batch_size is None:
             if axes[0] == 1:
                 self._channel_path = "first"
             elif axes[0] == rank - 1:
@@ -222,6 +256,24 @@ class BatchNormalization(Layer):
             initializer=self.moving_variance_initializer,
             trainable=False,
         )
+        if self.renorm:
+            # tf.keras tracks the moving standard deviation with renorm, plus the renorm moments.
+            def stddev_initializer(shape, dtype=None):
+                return torch.sqrt(self.moving_variance_initializer(shape, dtype=dtype))
+
+            self.moving_stddev = self.add_weight(
+                "moving_stddev", shape=param_shape, dtype=weight_dtype, initializer=stddev_initializer, trainable=False
+            )
+            self.renorm_mean = self.add_weight(
+                "renorm_mean",
+                shape=param_shape,
+                dtype=weight_dtype,
+                initializer=self.moving_mean_initializer,
+                trainable=False,
+            )
+            self.renorm_stddev = self.add_weight(
+                "renorm_stddev", shape=param_shape, dtype=weight_dtype, initializer=stddev_initializer, trainable=False
+            )
         super().build(input_shape)
 
     def call(self, inputs, training=None, mask=None):
@@ -284,15 +336,32 @@ class BatchNormalization(Layer):
         return value.reshape(shape)
 
     def _general_call(self, inputs, training, mask):
-        """Several axes, a middle axis, or masked moments (tf.keras's non-fused path)."""
+        """Several axes, a middle axis, masked moments, renorm or ghost batches (tf.keras's non-fused path)."""
         x = inputs
         if x.dtype != self.moving_mean.dtype:
             x = x.to(self.moving_mean.dtype)
-        rank = x.dim()
         if training and x.numel() == 0:
             training = False  # an empty batch has no statistics to learn from
+        if self.virtual_batch_size is not None:
+            if training and x.shape[0] % self.virtual_batch_size:
+                raise ValueError(
+                    f"BatchNormalization '{self.name}': virtual_batch_size={self.virtual_batch_size} must divide "
+                    f"the batch size. Received: input shape {tuple(x.shape)}"
+                )
+            if training and mask is not None:
+                raise ValueError(
+                    f"BatchNormalization '{self.name}' with a `virtual_batch_size` cannot take a mask in training."
+                )
+            # tf.keras views the batch as (virtual_batch_size, -1, ...): ghost batch j holds samples j, j + n, ...
+            ghost = (self.virtual_batch_size, -1) if training else (-1, 1)
+            x = x.reshape(ghost + tuple(x.shape[1:]))
+        rank = x.dim()
+        scale = self._broadcast(self.gamma, rank)
+        offset = self._broadcast(self.beta, rank)
         if training:
             reduce_dims = [d for d in range(rank) if d not in self._axes]
+            if self.virtual_batch_size is not None:
+                del reduce_dims[1]  # each ghost batch keeps its own moments
             if mask is None:
                 variance, mean = torch.var_mean(x, dim=reduce_dims, keepdim=True, correction=0)
             else:
@@ -301,19 +370,57 @@ class BatchNormalization(Layer):
                 total = (weights + torch.zeros_like(x)).sum(dim=reduce_dims, keepdim=True)
                 mean = (weights * x).sum(dim=reduce_dims, keepdim=True) / total
                 variance = (weights * (x - mean.detach()) ** 2).sum(dim=reduce_dims, keepdim=True) / total
+            new_mean, new_variance = mean.detach(), variance.detach()
+            if self.virtual_batch_size is not None:
+                new_mean = new_mean.mean(dim=1, keepdim=True)
+                new_variance = new_variance.mean(dim=1, keepdim=True)
             with torch.no_grad():
-                self._update_moving(mean.detach(), variance.detach())
+                if self.renorm:
+                    r, d = self._renorm_step(new_mean, new_variance, rank)
+                else:
+                    self._update_moving(new_mean, new_variance)
+            if self.renorm:
+                # (x_hat * r + d) * gamma + beta, with r and d as constants (gradients reach gamma and beta).
+                offset = d if scale is None else d * scale
+                if self.beta is not None:
+                    offset = offset + self._broadcast(self.beta, rank)
+                scale = r if scale is None else r * scale
         else:
             mean = self._broadcast(self.moving_mean, rank)
             variance = self._broadcast(self.moving_variance, rank)
         outputs = (x - mean) * torch.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            outputs = outputs * self._broadcast(self.gamma, rank)
-        if self.beta is not None:
-            outputs = outputs + self._broadcast(self.beta, rank)
+        if scale is not None:
+            outputs = outputs * scale
+        if offset is not None:
+            outputs = outputs + offset
+        if outputs.shape != inputs.shape:
+            outputs = outputs.reshape(inputs.shape)
         if outputs.dtype != inputs.dtype:
             outputs = outputs.to(inputs.dtype)
         return outputs
+
+    def _renorm_step(self, mean, variance, rank):
+        """Batch renormalization corrections `r`, `d` and the updates of the four moving weights."""
+        stddev = torch.sqrt(variance + self.epsilon)
+        renorm_stddev = torch.clamp(self._broadcast(self.renorm_stddev, rank), min=self.epsilon**0.5)
+        r = stddev / renorm_stddev
+        d = (mean - self._broadcast(self.renorm_mean, rank)) / renorm_stddev
+        clipping = self.renorm_clipping
+        if clipping.get("rmin") is not None:
+            r = torch.clamp(r, min=float(clipping["rmin"]))
+        if clipping.get("rmax") is not None:
+            r = torch.clamp(r, max=float(clipping["rmax"]))
+        if clipping.get("dmax") is not None:
+            d = torch.clamp(d, min=-float(clipping["dmax"]), max=float(clipping["dmax"]))
+        renorm_decay = 1.0 - self.renorm_momentum
+        self.renorm_mean.lerp_(mean.reshape(self._param_shape), renorm_decay)
+        self.renorm_stddev.lerp_(stddev.reshape(self._param_shape), renorm_decay)
+        decay = 1.0 - self.momentum
+        self.moving_mean.lerp_(mean.reshape(self._param_shape), decay)
+        self.moving_stddev.lerp_(stddev.reshape(self._param_shape), decay)
+        # tf.keras derives the moving variance from the moving stddev (relu against rounding).
+        self.moving_variance.copy_(torch.relu(self.moving_stddev * self.moving_stddev - self.epsilon))
+        return r, d
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -337,6 +444,12 @@ class BatchNormalization(Layer):
                 "gamma_constraint": constraints.serialize(self.gamma_constraint),
             }
         )
+        if self.renorm:
+            config["renorm"] = True
+            config["renorm_clipping"] = dict(self.renorm_clipping)
+            config["renorm_momentum"] = self.renorm_momentum
+        if self.virtual_batch_size is not None:
+            config["virtual_batch_size"] = self.virtual_batch_size
         if self.fused is not None:
             config["fused"] = self.fused
         if self.synchronized:

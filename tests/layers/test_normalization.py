@@ -145,8 +145,6 @@ def test_batchnorm_fit_updates_moving_stats_and_freezing_stops_it():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"renorm": True}, "renorm=True"),
-        ({"virtual_batch_size": 4}, "virtual_batch_size=4"),
         ({"adjustment": lambda shape: (1.0, 0.0)}, "adjustment="),
         ({"fused": "yes"}, "fused='yes'"),
         ({"axis": [1, 2], "fused": True}, "fused=True"),
