@@ -123,6 +123,11 @@ class GeneratorAdapter:
                     return
                 yield self._standardize(item)
             return
+        if self._stream is not None and self.is_sequence and self.steps is not None and self.steps < len(self.source):
+            # As tf.keras 2: with fewer steps than the Sequence has batches, every epoch starts
+            # from its first batch (Sequence.on_epoch_end runs between epochs).
+            self.close()
+            self.source.on_epoch_end()
         if self._stream is None:
             self._stream = self._open_stream()
         count = itertools.count() if self.steps is None else range(self.steps)

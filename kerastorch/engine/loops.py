@@ -1,6 +1,7 @@
 """The one loop: fit / evaluate / predict over a data adapter, with callbacks and validation."""
 
 import collections.abc
+import warnings
 
 import torch
 
@@ -128,17 +129,32 @@ def fit_loop(
                     callback_list.on_train_batch_end(step, logs)
                 if model.stop_training:
                     break
-            if steps_done == 0:
+            if steps_done == 0 and epoch == initial_epoch:
                 raise ValueError(
-                    "The training data produced no batches. Check that x is not empty and that "
-                    "steps_per_epoch is positive."
+                    "The training data produced no batches. Check that x is not empty, that "
+                    "steps_per_epoch is positive, and that a generator can produce `steps_per_epoch * epochs` "
+                    "batches (a finite generator without steps_per_epoch is consumed by the first epoch)."
                 )
+            expected_steps = getattr(adapter, "steps_per_epoch", None)
+            # A generator that runs out: the epoch ends (an empty one logs zeros, as tf.keras 2) and
+            # training stops with a warning.
+            ran_out = not model.stop_training and (
+                steps_done == 0 or (expected_steps is not None and steps_done < expected_steps)
+            )
             epoch_logs = _to_floats(execution.epoch_results(model, "train"))
             if do_validation and _should_validate(epoch, validation_freq):
                 val_logs = evaluate_loop(model, val_adapter, verbose=0, callbacks=callback_list, in_fit=True)
                 epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if model.stop_training:
+                break
+            if ran_out and epoch + 1 < epochs:
+                warnings.warn(
+                    "Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                    "can generate at least `steps_per_epoch * epochs` batches (in this case, "
+                    f"{(epochs - initial_epoch) * (expected_steps or steps_done)} batches).",
+                    stacklevel=3,
+                )
                 break
     finally:
         model.eval()

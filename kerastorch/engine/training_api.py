@@ -78,8 +78,6 @@ def fit(
                 model, x, y, sample_weight, validation_split
             )
         adapter = model._make_adapter(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch, True)
-    if adapter.count_mode != "samples" and steps_per_epoch is None and getattr(adapter, "steps_per_epoch", None) is None:
-        raise ValueError("steps_per_epoch is required for a Python generator without a length.")
     val_adapter = None
     if validation_data is not None:
         val_adapter = _validation_adapter(model, validation_data, batch_size, validation_steps, generator_options)
