@@ -1,4 +1,4 @@
-"""Weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm) and their get/serialize/deserialize."""
+"""Weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm, RadialConstraint) and their get/serialize/deserialize."""
 
 import torch
 
@@ -10,12 +10,14 @@ __all__ = [
     "MaxNorm",
     "MinMaxNorm",
     "NonNeg",
+    "RadialConstraint",
     "UnitNorm",
     "deserialize",
     "get",
     "max_norm",
     "min_max_norm",
     "non_neg",
+    "radial_constraint",
     "serialize",
     "unit_norm",
 ]
@@ -129,17 +131,50 @@ class MinMaxNorm(Constraint):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
 
+class RadialConstraint(Constraint):
+    """Makes square `Conv2D` kernels constant on each ring around the centre, as tf.keras 2.
+
+    For a kernel of shape `(n, n, input_depth, output_depth)` and `start = n // 2`, every
+    `(input, output)` slice becomes concentric rings: the innermost (1x1 for odd `n`, 2x2 for even
+    `n`) takes the value at `[start - 1, start - 1]`, and ring `r` (counted outwards from 1) the
+    value at `[start + r - 1, start + r - 1]` for odd `n`, `[start + r, start + r]` for even `n`.
+    """
+
+    def __call__(self, w):
+        shape = tuple(w.shape)
+        if len(shape) != 4:
+            raise ValueError(f"RadialConstraint expects a weight tensor of rank 4. Received weight shape: {shape}")
+        size = shape[0]
+        if shape[1] != size or size < 2:
+            raise ValueError(
+                "RadialConstraint expects a square kernel of size >= 2 (rows == cols). "
+                f"Received weight shape: {shape}"
+            )
+        start = size // 2
+        positions = torch.arange(size, device=w.device)
+        odd = size % 2
+        # Distance of each row/column from the central 1x1 (odd) or 2x2 (even) block.
+        distance = (positions - start).abs() if odd else torch.where(positions < start, start - 1 - positions, positions - start)
+        ring = torch.maximum(distance[:, None], distance[None, :])
+        source = torch.where(ring == 0, torch.full_like(ring, start - 1), start + ring - odd)
+        diagonal = w[positions, positions]
+        return diagonal[source]
+
+
 # Function-style aliases (Keras 2) and the Keras 1 spellings.
 max_norm = maxnorm = MaxNorm
 non_neg = nonneg = NonNeg
 unit_norm = unitnorm = UnitNorm
 min_max_norm = MinMaxNorm
+radial_constraint = RadialConstraint
 
 _ALL_OBJECTS = {
     "MaxNorm": MaxNorm,
     "NonNeg": NonNeg,
     "UnitNorm": UnitNorm,
     "MinMaxNorm": MinMaxNorm,
+    "RadialConstraint": RadialConstraint,
+    "radial_constraint": RadialConstraint,
     "max_norm": MaxNorm,
     "non_neg": NonNeg,
     "unit_norm": UnitNorm,
