@@ -887,16 +887,16 @@ def test_progbar_logger_verbose2_and_single_epoch(clock, capsys):
     fit_with_progbar(callbacks.ProgbarLogger(count_mode="steps"), clock, params, EPOCH_LOGS, BATCHES)
     assert capsys.readouterr().out == (
         "Epoch 1/2\n"
-        "4/4 - 1s - loss: 0.1250 - accuracy: 0.7500 - val_loss: 0.2500 - val_accuracy: 0.5000\n"
+        "4/4 - 1s - loss: 0.1250 - accuracy: 0.7500 - val_loss: 0.2500 - val_accuracy: 0.5000 - 1s/epoch - 250ms/step\n"
         "Epoch 2/2\n"
-        "4/4 - 1s - loss: 0.0625 - accuracy: 1.0000 - val_loss: 5.0000e-04 - val_accuracy: 0.6250\n"
+        "4/4 - 1s - loss: 0.0625 - accuracy: 1.0000 - val_loss: 5.0000e-04 - val_accuracy: 0.6250 - 1s/epoch - 250ms/step\n"
     )
     # tf.keras 2 prints no "Epoch 1/1" header for a single epoch.
     params = dict(FIT_PARAMS, verbose=2, epochs=1)
     fit_with_progbar(callbacks.ProgbarLogger(count_mode="steps"), clock, params, EPOCH_LOGS[:1], BATCHES)
     assert (
         capsys.readouterr().out
-        == "4/4 - 1s - loss: 0.1250 - accuracy: 0.7500 - val_loss: 0.2500 - val_accuracy: 0.5000\n"
+        == "4/4 - 1s - loss: 0.1250 - accuracy: 0.7500 - val_loss: 0.2500 - val_accuracy: 0.5000 - 1s/epoch - 250ms/step\n"
     )
 
 
@@ -911,7 +911,7 @@ def test_progbar_logger_infers_an_unknown_target(clock, capsys):
     params = dict(FIT_PARAMS, epochs=1, steps=None, verbose=2)
     progbar = callbacks.ProgbarLogger(count_mode="steps")
     seen_logs = fit_with_progbar(progbar, clock, params, [{"loss": 0.5}], BATCHES)
-    assert capsys.readouterr().out == "4/4 - 1s - loss: 0.5000\n"
+    assert capsys.readouterr().out == "4/4 - 1s - loss: 0.5000 - 1s/epoch - 250ms/step\n"
     assert all(logs.reads == 0 for logs in seen_logs)
 
 

@@ -246,6 +246,11 @@ class Progbar:
             line += " - %s:" % name
             # Keras tests `avg > 1e-3` here, without abs(): negative values print as %.4e.
             line += " %.4f" % average if average > 1e-3 else " %.4e" % average
+        if self.target and current == self.target:
+            # tf.keras 2: the time of the whole run and per unit close the line.
+            elapsed = now - self._start
+            line += " -" + self._format_time(elapsed, "epoch")
+            line += " -" + self._format_time(elapsed / self.target, self.unit_name)
         return line + "\n"
 
     def _estimate_step_duration(self, current, now):
