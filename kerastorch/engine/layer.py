@@ -66,6 +66,39 @@ def _marking_built(build):
     return wrapper
 
 
+_AUTO_CONFIG_TYPES = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    return isinstance(value, _AUTO_CONFIG_TYPES)
+
+
+def _auto_config(cls, args, kwargs):
+    """The constructor arguments of a user layer, when all are plain values (tf.keras 2 auto config)."""
+    if cls.__module__.startswith("kerastorch.") or cls.get_config is not Layer.get_config:
+        return None
+    if not args and not kwargs:
+        return {}
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None  # __init__ will raise its own error
+    config = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        kind = inspect.signature(cls.__init__).parameters[name].kind
+        if kind == inspect.Parameter.VAR_KEYWORD:
+            config.update(value)
+        elif kind == inspect.Parameter.VAR_POSITIONAL:
+            return None
+        else:
+            config[name] = value
+    return config if _plain(config) else None
+
+
 def _masks_of(tensors):
     if isinstance(tensors, (list, tuple)):
         return [_masks_of(tensor) for tensor in tensors]
@@ -91,6 +124,11 @@ class Layer(torch.nn.Module):
             LAYER_REGISTRY.setdefault(cls.__name__, cls)
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
             cls.build = _marking_built(cls.__dict__["build"])
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        object.__setattr__(instance, "_auto_config", _auto_config(cls, args, kwargs))
+        return instance
 
     def __init__(self, **kwargs):
         unknown = [key for key in kwargs if key not in _BASE_KWARGS]
@@ -585,7 +623,11 @@ class Layer(torch.nn.Module):
                 layer.reset_states()
 
     def get_config(self):
-        """The constructor arguments, JSON-serializable."""
+        """The constructor arguments, JSON-serializable.
+
+        A user layer that does not override `get_config` gets the arguments it was constructed
+        with when they are plain values (str, numbers, bools, None, lists/dicts of them), as tf.keras 2.
+        """
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._dtype_policy.is_mixed:
             config["dtype"] = mixed_precision.serialize_policy(self._dtype_policy)
@@ -595,6 +637,15 @@ class Layer(torch.nn.Module):
             from kerastorch import regularizers
 
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        auto = self.__dict__.get("_auto_config")
+        if auto is not None and type(self).get_config is Layer.get_config:
+            base_keys = set(config)
+            config.update(auto)
+            parameters = inspect.signature(type(self).__init__).parameters
+            if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+                # An __init__ without **kwargs cannot take the base keys back.
+                for key in base_keys - set(parameters):
+                    config.pop(key, None)
         return config
 
     @classmethod
