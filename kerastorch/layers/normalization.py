@@ -217,7 +217,7 @@ class BatchNormalization(Layer):
         if len(axes) == 1 and not self.renorm and self.virtual_batch_size is None:
             if axes[0] == 1:
                 self._channel_path = "first"
-            elif axes[0] == rank - 1:
+            elif axes[0] == rank - 1 and rank > 1:
                 self._channel_path = "last"
         weight_dtype = torch.float32 if self._torch_dtype in (torch.float16, torch.bfloat16) else None
         if self.scale:
@@ -362,7 +362,10 @@ class BatchNormalization(Layer):
             reduce_dims = [d for d in range(rank) if d not in self._axes]
             if self.virtual_batch_size is not None:
                 del reduce_dims[1]  # each ghost batch keeps its own moments
-            if mask is None:
+            if not reduce_dims:
+                # Nothing to reduce (a rank-1 input, or every axis kept): each value is its own batch.
+                mean, variance = x, torch.zeros_like(x)
+            elif mask is None:
                 variance, mean = torch.var_mean(x, dim=reduce_dims, keepdim=True, correction=0)
             else:
                 # tf.nn.weighted_moments with the mask as frequency weights on the last axis.

@@ -105,3 +105,15 @@ def test_ghost_batches_cannot_normalize_the_batch_axis():
 @pytest.mark.parametrize("kwargs", [dict(renorm=True), dict(virtual_batch_size=2)])
 def test_layer_test(kwargs):
     layer_test(normalization.BatchNormalization, kwargs=kwargs, input_shape=(4, 3))
+
+
+def test_batchnorm_of_a_rank_1_tensor_normalizes_its_only_axis():
+    # tf.keras 2.15 normalizes a (5,) tensor over axis 0 (one statistic per element).
+    x = np.array([1.7640524, 0.4001572, 0.978738, 2.2408931, 1.867558], dtype="float32")
+    layer = normalization.BatchNormalization()
+    out = layer(torch.as_tensor(x), training=False).detach().numpy()
+    np.testing.assert_allclose(out, [1.7631711, 0.3999573, 0.978249, 2.2397735, 1.866625], rtol=1e-6)
+    # In training each element is its own batch: zero variance, output beta.
+    np.testing.assert_allclose(layer(torch.as_tensor(x), training=True).detach().numpy(), np.zeros(5), atol=1e-6)
+    np.testing.assert_allclose(layer.get_weights()[2], 0.01 * x, rtol=1e-6)
+    np.testing.assert_allclose(layer.get_weights()[3], np.full(5, 0.99), rtol=1e-6)
