@@ -94,7 +94,8 @@ def variable(value, dtype=None, name=None, constraint=None):
     if isinstance(value, torch.Tensor):
         data = value.detach().clone().to(torch_dtype)
     else:
-        data = torch.as_tensor(np.asarray(value), dtype=torch_dtype, device=_default_device())
+        # A copy, as Keras makes: the variable never writes into the caller's array.
+        data = torch.tensor(np.asarray(value), dtype=torch_dtype, device=_default_device())
     parameter = torch.nn.Parameter(data, requires_grad=torch_dtype.is_floating_point or torch_dtype.is_complex)
     parameter._keras_name = name or f"variable_{get_uid('variable')}"
     parameter.constraint = constraint
@@ -113,7 +114,7 @@ def constant(value, dtype=None, shape=None, name=None):
     if isinstance(value, torch.Tensor):
         out = value.detach().to(standardize_dtype(dtype))
     else:
-        out = torch.as_tensor(np.asarray(value), dtype=standardize_dtype(dtype), device=_default_device())
+        out = torch.tensor(np.asarray(value), dtype=standardize_dtype(dtype), device=_default_device())
     if shape is not None:
         shape = _shape_tuple(shape)
         if out.numel() == 1:
@@ -349,7 +350,8 @@ def get_value(x):
         return value.item()
     if value.dtype == torch.bfloat16:
         value = value.float()
-    return value.cpu().numpy()
+    # A copy, as Keras returns: later writes to `x` do not change it, nor it `x`.
+    return value.to("cpu", copy=True).numpy()
 
 
 eval = get_value  # noqa: A001 - Keras name
