@@ -1,8 +1,8 @@
-"""NumPy helpers for labels and vectors: to_categorical and normalize."""
+"""NumPy helpers for labels and vectors: to_categorical, to_ordinal and normalize."""
 
 import numpy as np
 
-__all__ = ["to_categorical", "normalize"]
+__all__ = ["to_categorical", "to_ordinal", "normalize"]
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
@@ -45,6 +45,38 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     categorical = np.zeros((num_samples, num_classes), dtype=dtype)
     categorical[np.arange(num_samples), y] = 1
     return np.reshape(categorical, input_shape + (num_classes,))
+
+
+def to_ordinal(y, num_classes=None, dtype="float32"):
+    """Converts a class vector (integers) to an ordinal regression matrix.
+
+    Class `k` becomes `k` ones followed by zeros, over `num_classes - 1` columns. A trailing
+    axis of size 1 is dropped first, as in `to_categorical`.
+
+    Args:
+        y: array-like of class indices from 0 to `num_classes - 1`.
+        num_classes: total number of classes; `max(y) + 1` when None.
+        dtype: data type of the output (default 'float32').
+
+    Example:
+
+    >>> to_ordinal([0, 2, 1], num_classes=3)
+    array([[0., 0.],
+           [1., 1.],
+           [1., 0.]], dtype=float32)
+    """
+    y = np.array(y, dtype="int")
+    input_shape = y.shape
+    if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+        input_shape = tuple(input_shape[:-1])
+    y = y.reshape(-1)
+    if not num_classes:
+        if y.size == 0:
+            raise ValueError("to_ordinal cannot infer `num_classes` from empty labels; pass num_classes.")
+        num_classes = int(np.max(y)) + 1
+    num_classes = int(num_classes)
+    ordinal = (np.arange(num_classes - 1)[np.newaxis, :] < y[:, np.newaxis]).astype(dtype)
+    return np.reshape(ordinal, input_shape + (num_classes - 1,))
 
 
 def normalize(x, axis=-1, order=2):
