@@ -99,8 +99,11 @@ from kerastorch.backend._math import unstack
 from kerastorch.backend._math import var
 from kerastorch.backend._nn import batch_normalization
 from kerastorch.backend._nn import binary_crossentropy
+from kerastorch.backend._nn import binary_focal_crossentropy
 from kerastorch.backend._nn import categorical_crossentropy
+from kerastorch.backend._nn import categorical_focal_crossentropy
 from kerastorch.backend._nn import ctc_batch_cost
+from kerastorch.backend._nn import ctc_decode
 from kerastorch.backend._nn import dropout
 from kerastorch.backend._nn import elu
 from kerastorch.backend._nn import hard_sigmoid
@@ -170,9 +173,11 @@ __all__ = [
     "batch_set_value",
     "bias_add",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "cast",
     "cast_to_floatx",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "clear_session",
     "clip",
     "concatenate",
@@ -186,6 +191,7 @@ __all__ = [
     "cos",
     "count_params",
     "ctc_batch_cost",
+    "ctc_decode",
     "cumprod",
     "cumsum",
     "depthwise_conv2d",

@@ -219,6 +219,95 @@ def binary_crossentropy(target, output, from_logits=False):
     return -bce
 
 
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False):
+    """Element-wise binary focal crossentropy: `(1 - p_t)**gamma * binary_crossentropy` (tf.keras 2).
+
+    Args:
+        target: tensor with the shape of `output`.
+        output: probabilities or logits.
+        apply_class_balancing: weigh positives by `alpha` and negatives by `1 - alpha`.
+        alpha: class balancing weight.
+        gamma: focusing parameter.
+        from_logits: whether `output` holds logits.
+    """
+    target, output = _as_tensor(target), _as_tensor(output)
+    output, from_logits = _logits_of(output, from_logits, "binary_focal_crossentropy", "Sigmoid")
+    target = target.to(output.dtype)
+    probabilities = torch.sigmoid(output) if from_logits else output
+    p_t = target * probabilities + (1 - target) * (1 - probabilities)
+    focal_bce = torch.pow(1.0 - p_t, gamma) * binary_crossentropy(target, output, from_logits=from_logits)
+    if apply_class_balancing:
+        focal_bce = (target * alpha + (1 - target) * (1 - alpha)) * focal_bce
+    return focal_bce
+
+
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False, axis=-1):
+    """Categorical focal crossentropy: `sum(alpha * (1 - p)**gamma * -target * log(p))` over `axis` (tf.keras 2).
+
+    Args:
+        target: tensor with the shape of `output`.
+        output: probabilities (renormalized, clipped to `[eps, 1 - eps]`) or logits.
+        alpha: weighting factor.
+        gamma: focusing parameter.
+        from_logits: whether `output` holds logits.
+        axis: the class axis.
+    """
+    target, output = _as_tensor(target), _as_tensor(output)
+    if tuple(target.shape) != tuple(output.shape):
+        raise ValueError(
+            "categorical_focal_crossentropy: `target` and `output` must have the same shape. "
+            f"Received: target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
+        )
+    output, from_logits = _logits_of(output, from_logits, "categorical_focal_crossentropy", "Softmax")
+    target = target.to(output.dtype)
+    if from_logits:
+        output = torch.softmax(output, dim=axis)
+    output = output / torch.sum(output, dim=axis, keepdim=True)
+    eps = epsilon()
+    output = torch.clamp(output, eps, 1.0 - eps)
+    focal = alpha * torch.pow(1.0 - output, gamma) * (-target * torch.log(output))
+    return torch.sum(focal, dim=axis)
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Decodes softmax outputs with best-path (greedy) CTC decoding, the blank being the last class.
+
+    As tf.keras 2 with `greedy=True`: the most likely class of each step, repeats merged, blanks
+    dropped.
+
+    Args:
+        y_pred: `(samples, time, classes)` softmax outputs.
+        input_length: `(samples,)` number of valid steps of each sample.
+        greedy: must be True (best-path decoding); beam search is not available.
+        beam_width: beam search width (used only with `greedy=False`).
+        top_paths: number of paths (used only with `greedy=False`).
+
+    Returns:
+        `([decoded], log_prob)`: `decoded` is a `(samples, time)` int64 tensor padded with -1;
+        `log_prob` is `(samples, 1)`, the negative sum over the valid steps of the largest
+        log-probability (as TensorFlow's greedy decoder reports it).
+    """
+    if not greedy:
+        raise ValueError(
+            "ctc_decode supports greedy (best-path) decoding only. Received: greedy=False; "
+            "call ctc_decode(y_pred, input_length, greedy=True)."
+        )
+    y_pred = _as_tensor(y_pred)
+    num_samples, num_steps, num_classes = y_pred.shape
+    log_probs = torch.log(y_pred + epsilon())
+    best_log_probs, best = torch.max(log_probs, dim=-1)
+    lengths = _as_tensor(input_length).reshape(-1).long().to(best.device)
+    valid = torch.arange(num_steps, device=best.device)[None, :] < lengths[:, None]
+    neg_sum = -torch.sum(torch.where(valid, best_log_probs, torch.zeros_like(best_log_probs)), dim=1, keepdim=True)
+    previous = torch.cat([torch.full_like(best[:, :1], -1), best[:, :-1]], dim=1)
+    keep = valid & (best != num_classes - 1) & (best != previous)
+    decoded = torch.full((num_samples, num_steps), -1, dtype=torch.int64, device=best.device)
+    for sample in range(num_samples):
+        labels = best[sample][keep[sample]]
+        decoded[sample, : labels.shape[0]] = labels
+    return [decoded], neg_sum
+
+
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """CTC loss per sample, the blank being the last class (as Keras).
 
