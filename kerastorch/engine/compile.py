@@ -129,14 +129,22 @@ class CompiledLoss:
         return [[metrics] for _ in self.output_names]
 
     # -----------------------------------------------------------------------------------------
-    def _resolve_metric(self, spec, index, y_pred_shape):
-        """A Metric object for `spec` on output `index`, resolving 'accuracy'/'crossentropy' as tf.keras."""
+    def _resolve_metric(self, spec, index, y_pred_shape, y_true_shape=None):
+        """A Metric object for `spec` on output `index`, resolving 'accuracy'/'crossentropy' as tf.keras.
+
+        Binary from the loss or a last output dimension of 1; sparse from the loss, or (tf.keras 2)
+        from integer-label targets: a lower rank than the output, or a last dimension of 1.
+        """
         loss_fn = self.loss_fns[index]
         loss_name = losses_module.get_loss_name(loss_fn) if loss_fn is not None else ""
         is_binary = loss_name in ("binary_crossentropy", "BinaryCrossentropy") or (
             y_pred_shape is not None and len(y_pred_shape) > 0 and y_pred_shape[-1] == 1
         )
         is_sparse = loss_name in ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
+        if not is_sparse and y_true_shape is not None and y_pred_shape is not None and len(y_pred_shape) > 0:
+            is_sparse = len(y_true_shape) < len(y_pred_shape) or (
+                len(y_true_shape) > 0 and y_true_shape[-1] == 1 and y_pred_shape[-1] > 1
+            )
         if isinstance(spec, str) and spec in _ACCURACY_NAMES:
             if is_binary:
                 fn = metrics_module.binary_accuracy
@@ -177,11 +185,13 @@ class CompiledLoss:
                     entries.append((index, spec, weighted, log_name))
         return entries
 
-    def build_metrics(self, y_preds):
-        """Creates the metric objects once the output shapes are known."""
+    def build_metrics(self, y_preds, y_trues=None):
+        """Creates the metric objects once the output (and target) shapes are known."""
         self.metric_objects = [[] for _ in self.output_names]
         for index, spec, weighted, log_name in self._log_names():
-            metric = self._resolve_metric(spec, index, tuple(y_preds[index].shape))
+            y_true = y_trues[index] if y_trues is not None and index < len(y_trues) else None
+            true_shape = tuple(y_true.shape) if y_true is not None else None
+            metric = self._resolve_metric(spec, index, tuple(y_preds[index].shape), true_shape)
             self.metric_objects[index].append((log_name, metric, weighted))
 
     @property
@@ -221,7 +231,7 @@ class CompiledLoss:
 
     def update_metrics(self, y_trues, y_preds, sample_weights):
         if self.metric_objects is None:
-            self.build_metrics(y_preds)
+            self.build_metrics(y_preds, y_trues)
         with torch.no_grad():
             for index, per_output in enumerate(self.metric_objects):
                 if not per_output:

@@ -8,6 +8,10 @@ from kerastorch.engine import data_adapters
 from kerastorch.engine import nest
 
 
+# The losses whose targets Keras 2.2.4 checks to have the output's shape.
+_SAME_SHAPE_LOSSES = frozenset(["mean_squared_error", "binary_crossentropy", "categorical_crossentropy"])
+
+
 def make_adapter(model, x, y, sample_weight, class_weight, batch_size, shuffle, steps, for_training):
     """The data adapter for array, generator, Sequence or DataLoader input."""
     from kerastorch.engine import generator_adapters
@@ -104,6 +108,8 @@ def check_targets(model, xs, ys):
                     "`categorical_crossentropy` for one-hot targets."
                 )
             continue
+        if loss_name not in _SAME_SHAPE_LOSSES:
+            continue  # other losses (custom ones included) may broadcast, as in Keras 2.2.4 and tf.keras 2
         if len(ydim) != len(shape) or any(s is not None and s != d for s, d in zip(shape[1:], ydim[1:])):
             if not (
                 len(ydim) == len(shape) - 1

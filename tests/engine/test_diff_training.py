@@ -109,3 +109,16 @@ def test_sample_weights_per_timestep_without_temporal_mode():
     model.compile("sgd", "mse", sample_weight_mode="temporal")
     w1 = w[:, 0]
     assert model.evaluate(x, y, sample_weight=w1, verbose=0) == pytest.approx((w1[:, None] * per_step).mean(), rel=1e-5)
+
+
+def test_accuracy_is_sparse_for_integer_targets_with_any_loss():
+    rng = np.random.RandomState(3)
+    x = rng.rand(10, 3).astype("float32")
+    labels = rng.randint(0, 3, 10)
+    model = Sequential([Dense(3, input_shape=(3,), activation="softmax")])
+    model.compile(optimizers.SGD(0.0), lambda y_true, y_pred: (y_pred * 0.0).sum(axis=-1), metrics=["accuracy"])
+    history = model.fit(x, labels.astype("float32"), batch_size=4, verbose=0)
+    # tf.keras 2: targets of last dimension 1 against 3 outputs are labels (sparse accuracy), and a
+    # custom loss is not shape-checked.
+    expected = np.mean(model.predict(x).argmax(axis=-1) == labels)
+    assert history.history["accuracy"][0] == pytest.approx(expected)
