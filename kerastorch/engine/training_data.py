@@ -7,7 +7,6 @@ from kerastorch import losses as losses_module
 from kerastorch.engine import data_adapters
 from kerastorch.engine import nest
 
-
 # The losses whose targets Keras 2.2.4 checks to have the output's shape.
 _SAME_SHAPE_LOSSES = frozenset(["mean_squared_error", "binary_crossentropy", "categorical_crossentropy"])
 
