@@ -56,7 +56,8 @@ def _marking_built(build):
 
     @functools.wraps(build)
     def wrapper(self, input_shape, *args, **kwargs):
-        result = build(self, input_shape, *args, **kwargs)
+        with layer_weights.building(self):
+            result = build(self, input_shape, *args, **kwargs)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = input_shape
@@ -277,7 +278,7 @@ class Layer(torch.nn.Module):
     def _build_on(self, input_shape, device=None):
         if device is None or device.type == "meta":
             device = self._current_device() or torch.device("cpu")
-        with torch.device(device):
+        with torch.device(device), layer_weights.building(self):
             self.build(input_shape)
         self.built = True
         if self._build_input_shape is None:

@@ -1,5 +1,6 @@
 """Layer weights: Keras-layout storage, creation (add_weight), Keras-order listing, get/set and constraints."""
 
+import copy
 import re
 
 import numpy as np
@@ -14,6 +15,56 @@ _STRUCTURE_VERSION = [0]
 
 def structure_version():
     return _STRUCTURE_VERSION[0]
+
+
+# Layers whose build() is running, outermost first: a weight created by a sub-layer built inside
+# another layer's build (an RNN's cell) is named under it, as tf.keras's name scopes do.
+_BUILD_SCOPE = []
+
+
+class building:
+    """Context manager: `layer` is building (its name prefixes the weights created meanwhile)."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.pushed = False
+
+    def __enter__(self):
+        from kerastorch.engine import model as model_module
+
+        if not isinstance(self.layer, model_module.Model) and not any(s is self.layer for s in _BUILD_SCOPE):
+            _BUILD_SCOPE.append(self.layer)
+            self.pushed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.pushed:
+            _BUILD_SCOPE.pop()
+        return False
+
+
+def _rebuild_weight(data, requires_grad, state):
+    weight = KerasWeight(data, requires_grad)
+    weight.__dict__.update(state)
+    return weight
+
+
+class KerasWeight(torch.nn.Parameter):
+    """A torch.nn.Parameter with the Keras weight name (`dense_1/kernel:0`) as `name`."""
+
+    @property
+    def name(self):
+        return self.__dict__.get("_keras_name")
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = super().__deepcopy__(memo)
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_weight, (self.data, self.requires_grad, dict(self.__dict__)))
 
 
 class _Permutation:
@@ -75,9 +126,11 @@ def add_weight(layer, name, shape, dtype, initializer, regularizer, trainable, c
         layout = _Permutation(layout)
     if layout is not None:
         value = layout.to_torch(value)
-    parameter = torch.nn.Parameter(
+    parameter = KerasWeight(
         value.contiguous(), requires_grad=bool(trainable and layer._trainable and torch_dtype.is_floating_point)
     )
+    scope = [outer.name for outer in _BUILD_SCOPE if outer is not layer]
+    parameter._keras_name = "/".join(scope + [layer.name, name]) + ":0"
     attr = re.sub(r"\W", "_", name.split("/")[-1].split(":")[0]) or "weight"
     if attr[0].isdigit():
         attr = "w_" + attr
