@@ -103,6 +103,9 @@ class _Pooling(base_layer.Layer):
 
     def call(self, inputs):
         x = conv_utils.to_channels_first(inputs, self.data_format)
+        if self._mode == "max" and not x.is_floating_point():
+            # torch max-pools floats only; integers (as tf.keras allows) go through float64 (exact below 2**53).
+            return conv_utils.from_channels_first(self._pool(x.double()).to(x.dtype), self.data_format)
         return conv_utils.from_channels_first(self._pool(x), self.data_format)
 
     def compute_output_shape(self, input_shape):

@@ -89,3 +89,16 @@ def test_valid_pooling_of_an_input_smaller_than_the_window_raises_value_error(cl
     layer = cls(pool_size=6)
     with pytest.raises(ValueError, match="smaller than pool_size"):
         layer(torch.zeros(shape))
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_max_pooling_of_integers_keeps_the_integer_dtype(padding):
+    x = np.array([[[3], [-7], [2], [9], [5]]], dtype="int32")
+    out = pooling.MaxPooling1D(pool_size=2, padding=padding)(torch.as_tensor(x))
+    assert out.dtype == torch.int32
+    expected = [[[3], [9]]] if padding == "valid" else [[[3], [9], [5]]]
+    np.testing.assert_array_equal(out.numpy(), expected)
+    image = torch.as_tensor(np.arange(16, dtype="int64").reshape(1, 4, 4, 1))
+    pooled = pooling.MaxPooling2D()(image)
+    assert pooled.dtype == torch.int64
+    np.testing.assert_array_equal(pooled.numpy()[0, :, :, 0], [[5, 7], [13, 15]])
