@@ -386,7 +386,12 @@ class Layer(torch.nn.Module):
         return layer_weights.entries(self, trainable)
 
     def _ordered_entries(self):
+        """(layer, spec) pairs: all trainable weights, then all non-trainable ones (the HDF5 order)."""
         return self._entries(True) + self._entries(False)
+
+    def _weight_entries(self):
+        """(layer, spec) pairs in `weights` order: trainable then non-trainable (models: per layer)."""
+        return self._ordered_entries()
 
     @property
     def trainable_weights(self):
@@ -398,7 +403,7 @@ class Layer(torch.nn.Module):
 
     @property
     def weights(self):
-        return [layer._parameters[spec.attr] for layer, spec in self._ordered_entries()]
+        return [layer._parameters[spec.attr] for layer, spec in self._weight_entries()]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -406,7 +411,7 @@ class Layer(torch.nn.Module):
 
     def _weight_keras_names(self):
         """Keras names (`dense_1/kernel:0`) of `weights`, in the same order."""
-        return [f"{layer.name}/{spec.name}:0" for layer, spec in self._ordered_entries()]
+        return [f"{layer.name}/{spec.name}:0" for layer, spec in self._weight_entries()]
 
     def get_weights(self):
         """Returns the weights as NumPy arrays in Keras layout and Keras order."""

@@ -174,11 +174,28 @@ def entries(layer, trainable):
     )
 
 
-def get_weights(layer):
-    """The weights of `layer` as NumPy arrays in Keras layout and Keras order."""
+def model_entries(model):
+    """(layer, spec) pairs of a model's weights as tf.keras 2 lists them: layer by layer, then its own.
+
+    Each layer contributes its own `weights` order (trainable, then non-trainable), whatever the
+    trainable flags, so `get_weights()` of a tf.keras model feeds `set_weights()` here.
+    """
+    found, seen = [], set()
+    own = [(model, spec) for spec in model._weight_specs]
+    own = [entry for entry in own if entry[1].trainable] + [entry for entry in own if not entry[1].trainable]
+    for owner, spec in [entry for layer in model.layers for entry in layer._weight_entries()] + own:
+        key = (id(owner), spec.attr)
+        if key not in seen:
+            seen.add(key)
+            found.append((owner, spec))
+    return found
+
+
+def keras_values(entries):
+    """NumPy copies, in Keras layout, of the weights of `(layer, spec)` entries, in their order."""
     arrays = []
     with torch.no_grad():
-        for owner, spec in layer._ordered_entries():
+        for owner, spec in entries:
             value = owner._parameters[spec.attr].detach()
             if spec.layout is not None:
                 value = spec.layout.to_keras(value)
@@ -186,9 +203,14 @@ def get_weights(layer):
     return arrays
 
 
+def get_weights(layer):
+    """The weights of `layer` as NumPy arrays in Keras layout and Keras order."""
+    return keras_values(layer._weight_entries())
+
+
 def set_weights(layer, weights):
     """Sets the weights of `layer` from NumPy arrays in Keras layout and Keras order."""
-    ordered = layer._ordered_entries()
+    ordered = layer._weight_entries()
     weights = list(weights)
     if len(weights) != len(ordered):
         raise ValueError(

@@ -8,6 +8,7 @@ from kerastorch.engine import compile as compile_module
 from kerastorch.engine import graph as graph_module
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_weights
 from kerastorch.engine import model_graph
 from kerastorch.engine import model_steps
 from kerastorch.engine import training_api
@@ -85,6 +86,11 @@ class Model(layer_module.Layer):
         if self._graph is not None:
             return list(self._graph.layers)
         return self._sublayers()
+
+    def _weight_entries(self):
+        # tf.keras 2: a model lists its weights layer by layer (get_weights/set_weights too); the
+        # trainable-first order of `_ordered_entries` stays for HDF5 files of nested models.
+        return layer_weights.model_entries(self)
 
     @property
     def inputs(self):

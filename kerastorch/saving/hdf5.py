@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import torch
 
+from kerastorch.engine import layer_weights
 from kerastorch.saving import legacy_weights
 from kerastorch.saving import model_config
 from kerastorch.saving import optimizer_state
@@ -104,10 +105,19 @@ def qualified_weight_names(model):
     return names
 
 
+def _file_weights(layer):
+    """A layer's weights in the order HDF5 files keep them: trainable, then non-trainable.
+
+    tf.keras writes `layer.trainable_weights + layer.non_trainable_weights`, so a nested model's
+    weights are trainable-first across its layers, unlike its layer-by-layer `get_weights()`.
+    """
+    return [owner._parameters[spec.attr] for owner, spec in layer._ordered_entries()]
+
+
 def _layer_weight_names(layer, names):
-    """Unique names ('dense_1/kernel:0', ...) of a layer's weights, in `layer.weights` order."""
+    """Unique names ('dense_1/kernel:0', ...) of a layer's weights, in `_file_weights` order."""
     result = []
-    for index, param in enumerate(layer.weights):
+    for index, param in enumerate(_file_weights(layer)):
         name = names.get(id(param))
         name = f"{name}:0" if name else f"param_{index}"
         if name in result:
@@ -137,7 +147,7 @@ def save_weights_to_hdf5_group(group, model):
     for layer in layers:
         layer_group = group.create_group(layer.name)
         weight_names = _layer_weight_names(layer, names)
-        values = layer.get_weights()
+        values = layer_weights.keras_values(layer._ordered_entries())
         save_attributes_to_hdf5_group(layer_group, "weight_names", weight_names)
         for name, value in zip(weight_names, values):
             dataset = layer_group.create_dataset(name, value.shape, dtype=value.dtype)
