@@ -30,6 +30,8 @@ class Embedding(layer_module.Layer):
             vocabulary should then have `input_dim = vocabulary size + 1`).
         input_length: length of the input sequences when it is constant (needed to connect
             `Flatten` then `Dense` after it); an int, or a tuple for inputs of rank > 2.
+        sparse: accepted as tf.keras 2 does; only False (dense outputs) is supported, and it is not
+            written to the config (as tf.keras).
 
     Input shape:
         `(batch_size, input_length)` integers (float arrays holding integers are accepted).
@@ -51,6 +53,7 @@ class Embedding(layer_module.Layer):
         embeddings_constraint=None,
         mask_zero=False,
         input_length=None,
+        sparse=False,
         **kwargs,
     ):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
@@ -69,6 +72,11 @@ class Embedding(layer_module.Layer):
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
+        if sparse:
+            # tf.keras 2 returns a tf.SparseTensor here; torch layers return dense outputs.
+            raise ValueError(
+                f"Embedding returns dense outputs only. Received: sparse={sparse!r}; use sparse=False (the default)."
+            )
         self.input_length = list(input_length) if isinstance(input_length, tuple) else input_length
         self.embeddings = None
 
