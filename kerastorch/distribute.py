@@ -244,7 +244,7 @@ def sync_gradients(model, x):
 
 
 def _mean_trackers(compiled):
-    return [compiled._loss_tracker] + list(compiled._output_trackers)
+    return [compiled._loss_tracker] + list(compiled._output_trackers.values())
 
 
 def reduce_results(compiled):

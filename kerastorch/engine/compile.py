@@ -40,16 +40,21 @@ class _Mean:
         self.count = 0
 
 
-def _per_output(value, output_names, what):
-    """Spreads a single value / list / dict over the outputs; errors name the missing or extra keys."""
+def _per_output(value, output_names, what, output_keys=None):
+    """Spreads a single value / list / dict over the outputs; errors name the missing or extra keys.
+
+    Dict keys are output names, or (a model built on a dict of outputs) the keys of that dict.
+    """
     count = len(output_names)
     if isinstance(value, dict):
-        unknown = [key for key in value if key not in output_names]
+        keys = list(output_keys) if output_keys is not None else list(output_names)
+        unknown = [key for key in value if key not in output_names and key not in keys]
         if unknown:
+            expected = output_names + [key for key in keys if key not in output_names]
             raise ValueError(
-                f"Unknown entries in {what} dictionary: {unknown}. Only expected the following keys: {output_names}"
+                f"Unknown entries in {what} dictionary: {unknown}. Only expected the following keys: {expected}"
             )
-        return [value.get(name) for name in output_names]
+        return [value[name] if name in value else value.get(key) for name, key in zip(output_names, keys)]
     if isinstance(value, (list, tuple)) and not (what == "metrics" and count == 1):
         if len(value) != count:
             raise ValueError(
@@ -79,26 +84,26 @@ class CompiledLoss:
         sample_weight_mode: None / 'temporal', or a list/dict per output.
         weighted_metrics: like `metrics`, but weighted by sample weights.
         output_names: names of the model outputs.
+        output_keys: for a model built on a dict of outputs, its keys (in output order); dicts
+            passed to compile may use them instead of the output names.
+
+    `loss=None`, or a dict or list without an entry for an output, leaves that output without a
+    loss (tf.keras 2); the model then trains on the other outputs' losses and its `add_loss` losses.
     """
 
-    def __init__(self, loss, metrics, loss_weights, sample_weight_mode, weighted_metrics, output_names):
+    def __init__(
+        self, loss, metrics, loss_weights, sample_weight_mode, weighted_metrics, output_names, output_keys=None
+    ):
         self.output_names = list(output_names)
+        self.output_keys = None if output_keys is None else list(output_keys)
         count = len(self.output_names)
-        if loss is None:
-            raise ValueError("compile() needs a `loss`. Received: loss=None")
-        self.loss_specs = _per_output(loss, self.output_names, "loss")
-        if isinstance(loss, dict):
-            missing = [name for name, spec in zip(self.output_names, self.loss_specs) if spec is None]
-            if missing:
-                raise ValueError(
-                    f"Output(s) {missing} missing from the loss dictionary. Expected keys: {self.output_names}"
-                )
+        self.loss_specs = [None] * count if loss is None else self._per_output(loss, "loss")
         self.loss_fns = [losses_module.get(spec) if spec is not None else None for spec in self.loss_specs]
         if loss_weights is None:
             self.loss_weights = [1.0] * count
         else:
-            self.loss_weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, self.output_names, "loss_weights")]
-        modes = _per_output(sample_weight_mode, self.output_names, "sample_weight_mode")
+            self.loss_weights = [1.0 if w is None else float(w) for w in self._per_output(loss_weights, "loss_weights")]
+        modes = self._per_output(sample_weight_mode, "sample_weight_mode")
         for mode in modes:
             if mode not in (None, "temporal"):
                 raise ValueError(
@@ -108,14 +113,22 @@ class CompiledLoss:
         self.metric_specs = self._spread_metrics(metrics, "metrics")
         self.weighted_metric_specs = self._spread_metrics(weighted_metrics, "weighted_metrics")
         self._loss_tracker = _Mean("loss")
-        self._output_trackers = [_Mean(f"{name}_loss") for name in self.output_names] if count > 1 else []
+        # As tf.keras 2: with several outputs, one `<output>_loss` per output that has a loss.
+        self._output_trackers = {
+            index: _Mean(f"{name}_loss")
+            for index, name in enumerate(self.output_names)
+            if count > 1 and self.loss_fns[index] is not None
+        }
         self.metric_objects = None  # built on the first batch, once output shapes are known
+
+    def _per_output(self, value, what):
+        return _per_output(value, self.output_names, what, self.output_keys)
 
     def _spread_metrics(self, metrics, what):
         if metrics is None:
             return [[] for _ in self.output_names]
         if isinstance(metrics, dict):
-            spread = _per_output(metrics, self.output_names, what)
+            spread = self._per_output(metrics, what)
             return [([] if m is None else list(m) if isinstance(m, (list, tuple)) else [m]) for m in spread]
         if isinstance(metrics, (list, tuple)):
             if metrics and all(isinstance(m, (list, tuple)) for m in metrics):
@@ -188,15 +201,20 @@ class CompiledLoss:
     def build_metrics(self, y_preds, y_trues=None):
         """Creates the metric objects once the output (and target) shapes are known."""
         self.metric_objects = [[] for _ in self.output_names]
+        used = set()
         for index, spec, weighted, log_name in self._log_names():
             y_true = y_trues[index] if y_trues is not None and index < len(y_trues) else None
             true_shape = tuple(y_true.shape) if y_true is not None else None
             metric = self._resolve_metric(spec, index, tuple(y_preds[index].shape), true_shape)
+            if id(metric) in used:
+                # One Metric object given for several outputs: each output gets its own copy (tf.keras 2).
+                metric = type(metric).from_config(metric.get_config())
+            used.add(id(metric))
             self.metric_objects[index].append((log_name, metric, weighted))
 
     @property
     def metrics_names(self):
-        names = ["loss"] + [t.name for t in self._output_trackers]
+        names = ["loss"] + [t.name for t in self._output_trackers.values()]
         return names + [log_name for _, _, _, log_name in self._log_names()]
 
     # -----------------------------------------------------------------------------------------
@@ -218,10 +236,15 @@ class CompiledLoss:
             weight = self.loss_weights[index]
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
-        if total is None:
-            raise ValueError("The model has no output with a loss; nothing to train.")
         if regularization:
-            total = total + torch.stack([r.to(total.dtype).reshape(()) for r in regularization]).sum()
+            dtype = regularization[0].dtype if total is None else total.dtype
+            extra = torch.stack([r.to(dtype).reshape(()) for r in regularization]).sum()
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError(
+                "The model has no loss to optimize: compile() gave none of its outputs a loss and the model "
+                "has no add_loss() losses. Pass `loss=` to compile()."
+            )
         self._loss_tracker.update(total, batch_size)
         if total.dim():
             # A Loss object with reduction='none' leaves per-sample values: as tf.keras 2, the
@@ -244,7 +267,7 @@ class CompiledLoss:
     def results(self):
         """{log name: 0-dim tensor} in metrics_names order."""
         out = {"loss": self._loss_tracker.result()}
-        for tracker in self._output_trackers:
+        for tracker in self._output_trackers.values():
             out[tracker.name] = tracker.result()
         for per_output in self.metric_objects or []:
             for log_name, metric, _ in per_output:
@@ -253,7 +276,7 @@ class CompiledLoss:
 
     def reset(self):
         self._loss_tracker.reset()
-        for tracker in self._output_trackers:
+        for tracker in self._output_trackers.values():
             tracker.reset()
         for per_output in self.metric_objects or []:
             for _, metric, _ in per_output:

@@ -227,7 +227,7 @@ def predict_loop(model, adapter, verbose=0, callbacks=None):
                 if want_batch:
                     callback_list.on_predict_batch_begin(step, {"batch": step, "size": _batch_size_of(batch)})
                 outputs = model.predict_step(batch)
-                flat = nest.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+                flat = nest.flatten_outputs(outputs)
                 if chunks is None:
                     structure = outputs
                     chunks = [[] for _ in flat]
@@ -243,16 +243,14 @@ def predict_loop(model, adapter, verbose=0, callbacks=None):
     if chunks is None:
         raise ValueError("predict received no data: the input produced no batches.")
     arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in chunks]
-    if nest.is_nested_list(structure):  # a model returning per-cell RNN states: predictions nest the same way
-        return nest.pack_like(list(structure), arrays)
-    return arrays[0] if len(arrays) == 1 else arrays
+    # Dict outputs give a dict, per-cell RNN states stay nested, as the model returns them.
+    return nest.pack_outputs_like(structure, arrays)
 
 
 def numpy_outputs(outputs):
-    """NumPy copies of a batch's outputs: one array, a list, or nested lists of arrays."""
-    if isinstance(outputs, (list, tuple)):
-        return nest.map_structure(lambda output: output.detach().cpu().numpy(), list(outputs))
-    return outputs.detach().cpu().numpy()
+    """NumPy copies of a batch's outputs: one array, a list, a dict, or nested lists of arrays."""
+    outputs = list(outputs) if isinstance(outputs, tuple) else outputs
+    return nest.map_structure(lambda output: output.detach().cpu().numpy(), outputs)
 
 
 __all__ = ["fit_loop", "evaluate_loop", "predict_loop", "LazyLogs"]

@@ -267,7 +267,11 @@ class Model(layer_module.Layer):
         return self._graph is not None or getattr(self, "_subclass_output_names", None) is not None
 
     def _make_compiled(self):
-        self._compiled = compile_module.CompiledLoss(output_names=self.output_names, **self._compile_args)
+        nested = self._nested_outputs if self._graph is not None else None
+        output_keys = sorted(nested) if isinstance(nested, dict) else None
+        self._compiled = compile_module.CompiledLoss(
+            output_names=self.output_names, output_keys=output_keys, **self._compile_args
+        )
 
     @property
     def run_eagerly(self):
@@ -289,7 +293,7 @@ class Model(layer_module.Layer):
         compiled = self._compiled
         if compiled is None or compiled.metric_objects is None:
             return []
-        trackers = [compiled._loss_tracker] + list(compiled._output_trackers)
+        trackers = [compiled._loss_tracker] + list(compiled._output_trackers.values())
         views = self.__dict__.setdefault("_loss_metric_views", {})
         found = []
         for tracker in trackers:

@@ -75,7 +75,7 @@ def _forward(model, compiled, data):
     """The outputs (as a list) and the `compiled` loss of the model on a batch `(x, y, sample_weight)`."""
     x, y, sample_weight = data
     outputs = _call_on_inputs(model, x)
-    y_preds = nest.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    y_preds = nest.flatten_outputs(outputs)
     return y_preds, compiled(y, y_preds, sample_weight, regularization(model))
 
 

@@ -37,8 +37,8 @@ def flatten(value):
         return out
     if isinstance(value, dict):
         out = []
-        for v in value.values():
-            out.extend(flatten(v))
+        for key in sorted(value):  # as tf.nest: a dict's leaves in sorted-key order
+            out.extend(flatten(value[key]))
         return out
     return [value]
 
@@ -51,7 +51,8 @@ def pack_like(structure, flat):
         if isinstance(node, (list, tuple)):
             return type(node)(build(v) for v in node)
         if isinstance(node, dict):
-            return {k: build(v) for k, v in node.items()}
+            built = {key: build(node[key]) for key in sorted(node)}
+            return {key: built[key] for key in node}
         return next(leaves)
 
     packed = build(structure)
@@ -63,6 +64,18 @@ def pack_like(structure, flat):
 def is_nested_list(value):
     """True for a list / tuple holding another list / tuple (a model's outputs with per-cell states)."""
     return isinstance(value, (list, tuple)) and any(isinstance(v, (list, tuple)) for v in value)
+
+
+def flatten_outputs(outputs):
+    """A model's outputs as the flat list losses and predictions use: lists flattened, dicts by sorted key."""
+    return flatten(outputs) if isinstance(outputs, (list, tuple, dict)) else [outputs]
+
+
+def pack_outputs_like(structure, flat):
+    """Flat per-output values shaped like the outputs `structure` (`flatten_outputs`'s inverse)."""
+    if isinstance(structure, dict) or is_nested_list(structure):
+        return pack_like(structure, flat)
+    return flat[0] if len(flat) == 1 else list(flat)
 
 
 def shape_of(value):

@@ -37,14 +37,23 @@ def make_adapter(model, x, y, sample_weight, class_weight, batch_size, shuffle, 
 def standardize_y(model, y):
     """Target tensors per output; 1-D targets become (samples, 1) as tf.keras's expand_1d does."""
     ys = []
-    if nest.is_nested_list(getattr(model, "_nested_outputs", None)) and isinstance(y, (list, tuple)):
+    nested = getattr(model, "_nested_outputs", None)
+    if nest.is_nested_list(nested) and isinstance(y, (list, tuple)):
         y = nest.flatten(y)  # targets nested like the model's outputs (per-cell RNN states)
+    if isinstance(nested, dict) and isinstance(y, dict):
+        # A model built on a dict of outputs takes targets by its keys (or by output name).
+        y = _targets_by_output_name(y, sorted(nested), model.output_names)
     for value in data_adapters.standardize(y, model.output_names, "target", allow_missing=True):
         tensor = data_adapters.as_tensor(value) if value is not None else None
         if tensor is not None and tensor.dim() == 1:
             tensor = tensor.unsqueeze(-1)
         ys.append(tensor)
     return ys
+
+
+def _targets_by_output_name(y, keys, names):
+    """Targets keyed by a dict-output model's keys, re-keyed by output name (names and unknown keys pass)."""
+    return {names[keys.index(key)] if key in keys and key not in names else key: value for key, value in y.items()}
 
 
 def standardize_x(model, x):

@@ -6,6 +6,7 @@ import torch
 
 from kerastorch import callbacks
 from kerastorch import layers
+from kerastorch import metrics as metrics_module
 from kerastorch import optimizers
 from kerastorch.layers import Dense
 from kerastorch.layers import Input
@@ -86,8 +87,6 @@ def test_dict_data_errors_name_missing_and_extra_keys():
         model.predict({"a": xa, "b": xb, "c": xb})
     with pytest.raises(ValueError, match="out_nope"):
         model.compile("sgd", {"out_reg": "mse", "out_cls": "mse", "out_nope": "mse"})
-    with pytest.raises(ValueError, match="missing from the loss dictionary"):
-        model.compile("sgd", {"out_reg": "mse"})
 
 
 def test_single_loss_applies_to_every_output_and_metrics_list_of_lists():
@@ -383,3 +382,48 @@ def test_nested_outputs_train_on_nested_targets():
     np.testing.assert_allclose(model.evaluate(x, targets, verbose=0), [sum(expected)] + expected, rtol=1e-5)
     history = model.fit(x, targets, epochs=3, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_output_left_out_of_the_loss_dict_has_no_loss_but_keeps_its_metrics():
+    # tf.keras 2: an output missing from the loss dict gets no loss (and no `<output>_loss` log).
+    model = build_two_in_two_out()
+    model.compile("sgd", {"out_reg": "mse"}, metrics=["mae"])
+    assert model.metrics_names == ["loss", "out_reg_loss", "out_reg_mae", "out_cls_mae"]
+    rng = np.random.RandomState(3)
+    xa, xb = rng.rand(6, 10).astype("float32"), rng.rand(6, 5).astype("float32")
+    y_reg, y_cls = rng.rand(6, 2), rng.rand(6, 3)
+    pred_reg, pred_cls = model.predict([xa, xb])
+    results = model.evaluate([xa, xb], [y_reg, y_cls], verbose=0)
+    mse = float(np.mean((pred_reg - y_reg) ** 2))
+    expected = [mse, mse, np.mean(np.abs(pred_reg - y_reg)), np.mean(np.abs(pred_cls - y_cls))]
+    np.testing.assert_allclose(results, expected, rtol=1e-5)
+
+
+def test_one_metric_object_for_several_outputs_is_copied_per_output():
+    model = build_two_in_two_out()
+    shared = metrics_module.MeanAbsoluteError()
+    model.compile("sgd", "mse", metrics=[shared])
+    rng = np.random.RandomState(4)
+    xa, xb = rng.rand(6, 10).astype("float32"), rng.rand(6, 5).astype("float32")
+    y_reg, y_cls = rng.rand(6, 2), rng.rand(6, 3)
+    pred_reg, pred_cls = model.predict([xa, xb])
+    logs = model.evaluate([xa, xb], [y_reg, y_cls], verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["out_reg_mean_absolute_error"], np.mean(np.abs(pred_reg - y_reg)), rtol=1e-5)
+    np.testing.assert_allclose(logs["out_cls_mean_absolute_error"], np.mean(np.abs(pred_cls - y_cls)), rtol=1e-5)
+
+
+def test_dict_output_model_compiles_fits_and_predicts_by_its_keys():
+    inputs = Input((4,), name="i")
+    model = Model(inputs, {"b": Dense(1, name="ob")(inputs), "a": Dense(2, name="oa")(inputs)})
+    model.compile("sgd", {"a": "mse", "b": "mae"})
+    assert model.output_names == ["oa", "ob"] and model.metrics_names == ["loss", "oa_loss", "ob_loss"]
+    rng = np.random.RandomState(5)
+    x = rng.rand(8, 4).astype("float32")
+    targets = {"a": rng.rand(8, 2), "b": rng.rand(8, 1)}
+    predicted = model.predict(x)
+    assert sorted(predicted) == ["a", "b"] and predicted["a"].shape == (8, 2) and predicted["b"].shape == (8, 1)
+    mse = float(np.mean((predicted["a"] - targets["a"]) ** 2))
+    mae = float(np.mean(np.abs(predicted["b"] - targets["b"])))
+    np.testing.assert_allclose(model.evaluate(x, targets, verbose=0), [mse + mae, mse, mae], rtol=1e-5)
+    history = model.fit(x, targets, epochs=2, verbose=0)
+    assert set(history.history) == {"loss", "oa_loss", "ob_loss"}
