@@ -39,6 +39,8 @@ from kerastorch.utils._workers import _ProcessGroup
 from kerastorch.utils._workers import _raise_dead_worker
 from kerastorch.utils._workers import _thread_task_loop
 from kerastorch.utils._workers import _ThreadGroup
+from kerastorch.utils.file_utils import get_file  # Keras 2 path: keras.utils.data_utils.get_file
+from kerastorch.utils.file_utils import validate_file
 
 __all__ = [
     "Sequence",
@@ -46,6 +48,8 @@ __all__ = [
     "OrderedEnqueuer",
     "GeneratorEnqueuer",
     "iter_sequence_infinite",
+    "get_file",
+    "validate_file",
 ]
 
 

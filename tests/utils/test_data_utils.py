@@ -359,3 +359,12 @@ def test_generator_enqueuer_rejects_non_iterators():
         data_utils.GeneratorEnqueuer([1, 2, 3])
     with pytest.raises(ValueError, match="wait_time=-1"):
         data_utils.GeneratorEnqueuer(_finite(2), wait_time=-1)
+
+
+def test_get_file_is_importable_from_the_keras_2_data_utils_path(tmp_path):
+    from kerastorch.utils.data_utils import get_file
+
+    source = tmp_path / "weights.bin"
+    source.write_bytes(b"\x00\x01")
+    path = get_file("weights.bin", source.as_uri(), cache_dir=str(tmp_path / "cache"))
+    assert open(path, "rb").read() == b"\x00\x01"
