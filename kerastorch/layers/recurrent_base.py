@@ -76,7 +76,8 @@ class RNN(layer_module.Layer):
         stateful: reuse the last states of batch i as initial states of batch i + 1 (needs a
             fixed batch size: `batch_input_shape`, `batch_size` or `Input(batch_shape=...)`).
         unroll: accepted for compatibility; the computation is the same.
-        time_major: must be False (inputs are `(batch, timesteps, ...)`).
+        time_major: if True, inputs and returned sequences are `(timesteps, batch, ...)` (and so is
+            the input mask), as in tf.keras 2; states stay `(batch, ...)`.
 
     Call arguments:
         inputs: `(batch, timesteps, ...)` tensor.
@@ -130,11 +131,6 @@ class RNN(layer_module.Layer):
             kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
-        if time_major:
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' supports only batch-major inputs (batch, timesteps, "
-                "features). Received: time_major=True. Transpose the inputs and pass time_major=False."
-            )
         if isinstance(cell, torch.nn.Module):
             self.cell = cell
         else:
@@ -144,7 +140,7 @@ class RNN(layer_module.Layer):
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)
-        self.time_major = False
+        self.time_major = bool(time_major)
         self.supports_masking = True
         self.state_spec = None
         self._states = None
@@ -254,6 +250,8 @@ class RNN(layer_module.Layer):
                 f"{type(self).__name__} '{self.name}' expects input with ndim >= 3 (batch, timesteps, features), "
                 f"got ndim={len(shape)} (shape {_shape_text(shape)})."
             )
+        if self.time_major:
+            shape = (shape[1], shape[0]) + shape[2:]
         step_shape = (shape[0],) + shape[2:]
         if isinstance(self.cell, layer_module.Layer) and not self.cell.built:
             cell_shape = step_shape
@@ -375,6 +373,11 @@ class RNN(layer_module.Layer):
                 f"{type(self).__name__} '{self.name}' expects input with ndim >= 3 (batch, timesteps, features), "
                 f"got ndim={x.dim()} (shape {_shape_text(tuple(x.shape))})."
             )
+        if self.time_major:
+            # (timesteps, batch, ...) inputs and masks run batch-major; sequences go back time-major below.
+            x = x.transpose(0, 1)
+            if mask is not None:
+                mask = nest.to_tensor(mask).transpose(0, 1)
         timesteps = x.shape[1]
         if timesteps == 0:
             raise ValueError(f"{type(self).__name__} '{self.name}' got an input with 0 timesteps: {tuple(x.shape)}.")
@@ -420,6 +423,8 @@ class RNN(layer_module.Layer):
         if self.stateful and x.device.type != "meta":
             self._states = [s.detach() for s in final_states]
         output = sequence if self.return_sequences else last_output
+        if self.return_sequences and self.time_major:
+            output = output.transpose(0, 1)
         if self.return_state:
             return [output] + self._nest_states(final_states)
         return output
@@ -474,9 +479,14 @@ class RNN(layer_module.Layer):
 
     def compute_output_shape(self, input_shape):
         shape = _first_shape(input_shape)
-        batch, timesteps = shape[0], shape[1]
+        batch, timesteps = (shape[1], shape[0]) if self.time_major else (shape[0], shape[1])
         dims = self._output_dims()
-        output_shape = (batch, timesteps) + dims if self.return_sequences else (batch,) + dims
+        if not self.return_sequences:
+            output_shape = (batch,) + dims
+        elif self.time_major:
+            output_shape = (timesteps, batch) + dims
+        else:
+            output_shape = (batch, timesteps) + dims
         if self.return_state:
             return [output_shape] + [(batch,) + s for s in self._state_shapes()]
         return output_shape

@@ -361,7 +361,7 @@ class Bidirectional(Wrapper):
             states = list(y[1:]) + list(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
         if self.return_sequences:
-            y_rev = y_rev.flip(1)
+            y_rev = y_rev.flip(0 if getattr(self.forward_layer, "time_major", False) else 1)
         if self.merge_mode == "concat":
             output = torch.cat([y, y_rev], dim=-1)
         elif self.merge_mode == "sum":

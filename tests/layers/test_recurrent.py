@@ -487,8 +487,6 @@ def test_from_config_accepts_keras3_keys():
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError, match="time_major=True"):
-        LSTM(3, time_major=True)
     with pytest.raises(ValueError, match="units=0"):
         GRU(0)
     with pytest.raises(ValueError, match="expects input with ndim >= 3"):
