@@ -83,7 +83,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
             for node in layer._inbound_nodes:
                 if relevant_nodes is not None and node not in relevant_nodes:
                     continue
-                for inbound, node_index, tensor_index in zip(node.inbound_layers, node.node_indices, node.tensor_indices):
+                for inbound, node_index, tensor_index in zip(
+                    node.inbound_layers, node.node_indices, node.tensor_indices
+                ):
                     connections.append(f"{inbound.name}[{node_index}][{tensor_index}]")
             print_row([title, output_shape, params, connections[0] if connections else ""])
             for extra in connections[1:]:
