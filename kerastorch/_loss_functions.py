@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import backend
+from kerastorch.engine import symbolic_ops
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,6 +77,7 @@ def _maybe_convert_labels(y_true):
 # ---------------------------------------------------------------------------------------------
 # Loss functions
 # ---------------------------------------------------------------------------------------------
+@symbolic_ops.symbolic_function("losses")
 def mean_squared_error(y_true, y_pred):
     """Mean squared error over the last axis: `mean(square(y_true - y_pred), axis=-1)`.
 
@@ -87,6 +89,7 @@ def mean_squared_error(y_true, y_pred):
     return torch.mean(torch.square(y_pred - y_true), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def mean_absolute_error(y_true, y_pred):
     """Mean absolute error over the last axis: `mean(abs(y_true - y_pred), axis=-1)`.
 
@@ -98,6 +101,7 @@ def mean_absolute_error(y_true, y_pred):
     return torch.mean(torch.abs(y_pred - y_true), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def mean_absolute_percentage_error(y_true, y_pred):
     """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)`.
 
@@ -110,6 +114,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return 100.0 * torch.mean(diff, dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def mean_squared_logarithmic_error(y_true, y_pred):
     """`mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)`.
 
@@ -124,6 +129,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return torch.mean(torch.square(first_log - second_log), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def squared_hinge(y_true, y_pred):
     """`mean(square(max(1 - y_true * y_pred, 0)), axis=-1)`; {0, 1} labels become {-1, 1}.
 
@@ -136,6 +142,7 @@ def squared_hinge(y_true, y_pred):
     return torch.mean(torch.square(torch.clamp(1.0 - y_true * y_pred, min=0.0)), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def hinge(y_true, y_pred):
     """`mean(max(1 - y_true * y_pred, 0), axis=-1)`; {0, 1} labels become {-1, 1}.
 
@@ -148,6 +155,7 @@ def hinge(y_true, y_pred):
     return torch.mean(torch.clamp(1.0 - y_true * y_pred, min=0.0), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def categorical_hinge(y_true, y_pred):
     """`max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)` over the last axis.
 
@@ -161,6 +169,7 @@ def categorical_hinge(y_true, y_pred):
     return torch.clamp(negative - positive + 1.0, min=0.0)
 
 
+@symbolic_ops.symbolic_function("losses")
 def logcosh(y_true, y_pred):
     """Mean over the last axis of `log(cosh(y_pred - y_true))`, computed without overflow.
 
@@ -173,6 +182,7 @@ def logcosh(y_true, y_pred):
     return torch.mean(x + F.softplus(-2.0 * x) - math.log(2.0), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def huber(y_true, y_pred, delta=1.0):
     """Huber loss: quadratic for `|error| <= delta`, linear beyond; mean over the last axis.
 
@@ -190,6 +200,7 @@ def huber(y_true, y_pred, delta=1.0):
     return torch.mean(torch.where(abs_error <= delta, quadratic, linear), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Categorical cross-entropy between one-hot (or soft) labels and predictions.
 
@@ -221,6 +232,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -torch.sum(y_true * torch.log(output), dim=axis)
 
 
+@symbolic_ops.symbolic_function("losses")
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, ignore_class=None):
     """Categorical cross-entropy with integer labels.
 
@@ -279,6 +291,7 @@ def _sigmoid_cross_entropy_with_logits(labels, logits):
     return torch.relu(logits) - logits * labels + torch.log1p(torch.exp(-torch.abs(logits)))
 
 
+@symbolic_ops.symbolic_function("losses")
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary cross-entropy, mean over `axis`.
 
@@ -305,6 +318,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return torch.mean(-bce_value, dim=axis)
 
 
+@symbolic_ops.symbolic_function("losses")
 def kullback_leibler_divergence(y_true, y_pred):
     """`sum(y_true * log(y_true / y_pred), axis=-1)` with both clipped to `[epsilon, 1]`.
 
@@ -319,6 +333,7 @@ def kullback_leibler_divergence(y_true, y_pred):
     return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def poisson(y_true, y_pred):
     """`mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)`.
 
@@ -330,6 +345,7 @@ def poisson(y_true, y_pred):
     return torch.mean(y_pred - y_true * torch.log(y_pred + backend.epsilon()), dim=-1)
 
 
+@symbolic_ops.symbolic_function("losses")
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Negative cosine similarity (tf.keras 2 loss sign): `-sum(l2_normalize(y_true) * l2_normalize(y_pred))`.
 

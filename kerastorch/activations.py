@@ -3,6 +3,7 @@
 import torch
 
 from kerastorch import backend
+from kerastorch.engine import symbolic_ops
 
 __all__ = [
     "deserialize",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 
+@symbolic_ops.symbolic_function("activations")
 def softmax(x, axis=-1):
     """Softmax along `axis`; the output keeps its logits as `_keras_logits` for the losses.
 
@@ -39,6 +41,7 @@ def softmax(x, axis=-1):
     return backend.softmax(x, axis=axis)
 
 
+@symbolic_ops.symbolic_function("activations")
 def elu(x, alpha=1.0):
     """Exponential linear unit: `x` if `x > 0`, else `alpha * (exp(x) - 1)`.
 
@@ -49,6 +52,7 @@ def elu(x, alpha=1.0):
     return backend.elu(x, alpha)
 
 
+@symbolic_ops.symbolic_function("activations")
 def selu(x):
     """Scaled ELU: `scale * elu(x, alpha)` with alpha=1.67326324, scale=1.05070098.
 
@@ -58,6 +62,7 @@ def selu(x):
     return torch.nn.functional.selu(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def softplus(x):
     """`log(exp(x) + 1)`.
 
@@ -67,6 +72,7 @@ def softplus(x):
     return torch.nn.functional.softplus(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def softsign(x):
     """`x / (abs(x) + 1)`.
 
@@ -76,6 +82,7 @@ def softsign(x):
     return torch.nn.functional.softsign(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit: `max(x, 0)` by default.
 
@@ -88,6 +95,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     return backend.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 
+@symbolic_ops.symbolic_function("activations")
 def gelu(x, approximate=False):
     """Gaussian error linear unit: `x * P(X <= x)` for a standard normal `X`.
 
@@ -98,6 +106,7 @@ def gelu(x, approximate=False):
     return torch.nn.functional.gelu(x, approximate="tanh" if approximate else "none")
 
 
+@symbolic_ops.symbolic_function("activations")
 def tanh(x):
     """Hyperbolic tangent.
 
@@ -107,6 +116,7 @@ def tanh(x):
     return torch.tanh(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def sigmoid(x):
     """`1 / (1 + exp(-x))`; the output keeps its logits as `_keras_logits` for the losses.
 
@@ -116,6 +126,7 @@ def sigmoid(x):
     return backend.sigmoid(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def exponential(x):
     """`exp(x)`.
 
@@ -125,6 +136,7 @@ def exponential(x):
     return torch.exp(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def hard_sigmoid(x):
     """Keras 2 hard sigmoid: `clip(0.2 * x + 0.5, 0, 1)`.
 
@@ -134,6 +146,7 @@ def hard_sigmoid(x):
     return backend.hard_sigmoid(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def linear(x):
     """Identity.
 
@@ -143,6 +156,7 @@ def linear(x):
     return x
 
 
+@symbolic_ops.symbolic_function("activations")
 def swish(x):
     """`x * sigmoid(x)`.
 
@@ -155,6 +169,7 @@ def swish(x):
 silu = swish
 
 
+@symbolic_ops.symbolic_function("activations")
 def mish(x):
     """`x * tanh(softplus(x))`.
 
@@ -164,6 +179,7 @@ def mish(x):
     return torch.nn.functional.mish(x)
 
 
+@symbolic_ops.symbolic_function("activations")
 def relu6(x):
     """`min(max(x, 0), 6)`.
 
@@ -173,6 +189,7 @@ def relu6(x):
     return torch.clamp(x, 0.0, 6.0)
 
 
+@symbolic_ops.symbolic_function("activations")
 def leaky_relu(x, alpha=0.2):
     """`x` for `x >= 0`, else `alpha * x` (tf.nn.leaky_relu default alpha=0.2).
 
@@ -183,6 +200,7 @@ def leaky_relu(x, alpha=0.2):
     return torch.nn.functional.leaky_relu(x, negative_slope=alpha)
 
 
+@symbolic_ops.symbolic_function("activations")
 def log_softmax(x, axis=-1):
     """`log(softmax(x))`, computed stably.
 

@@ -158,6 +158,7 @@ from kerastorch.backend._tensors import update_sub
 from kerastorch.backend._tensors import variable
 from kerastorch.backend._tensors import zeros
 from kerastorch.backend._tensors import zeros_like
+from kerastorch.engine import symbolic_ops as _symbolic_ops
 
 __all__ = [
     "abs",
@@ -319,6 +320,59 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# Functions that are not tensor ops: settings, shape/dtype queries (`int_shape` of a KerasTensor is
+# its shape tuple), variables and their updates, and calls taking Python callables.
+_NOT_TENSOR_OPS = frozenset(
+    [
+        "batch_get_value",
+        "batch_set_value",
+        "clear_session",
+        "count_params",
+        "dtype",
+        "dtype_name",
+        "epsilon",
+        "floatx",
+        "foldl",
+        "foldr",
+        "function",
+        "get_device",
+        "get_uid",
+        "get_value",
+        "get_variable_shape",
+        "gradients",
+        "image_data_format",
+        "int_shape",
+        "is_keras_tensor",
+        "is_sparse",
+        "is_tensor",
+        "learning_phase",
+        "learning_phase_scope",
+        "map_fn",
+        "moving_average_update",
+        "name_scope",
+        "ndim",
+        "normalize_data_format",
+        "reset_uids",
+        "rnn",
+        "set_device",
+        "set_epsilon",
+        "set_floatx",
+        "set_image_data_format",
+        "set_learning_phase",
+        "set_value",
+        "shape",
+        "standardize_dtype",
+        "to_snake_case",
+        "unique_object_name",
+        "update",
+        "update_add",
+        "update_sub",
+        "variable",
+    ]
+)
+# tf.keras 2: a tensor function called on symbolic tensors records a layer of the functional graph.
+_symbolic_ops.wrap_namespace(globals(), [n for n in __all__ if n not in _NOT_TENSOR_OPS], "backend")
 
 # Public objects keep naming this module, as before the split, so pickles and saved configs
 # refer to the public path.

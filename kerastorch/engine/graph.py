@@ -135,6 +135,46 @@ class Graph:
         self.input_layers = [t._keras_history[0] for t in self.inputs]
         self.output_layers = [t._keras_history[0] for t in self.outputs]
 
+    def add_ancillary(self, tensors):
+        """Adds the layer calls that compute `tensors` from the graph's tensors without making them outputs.
+
+        They run with the graph on every call, after its other layers (a symbolic `Model.add_loss`,
+        as tf.keras 2 inserts its AddLoss layer); their layers follow the graph's in `layers`.
+        """
+        seen = set(self.network_nodes)
+        new_nodes = []
+
+        def visit(tensor):
+            layer, node_index, _ = tensor._keras_history
+            node = layer._inbound_nodes[node_index]
+            if node in seen:
+                return
+            seen.add(node)
+            if not node.input_tensors:
+                raise ValueError(
+                    f"Graph disconnected: cannot obtain value for tensor {tensor!r} at layer '{layer.name}': "
+                    "it does not come from the model's inputs."
+                )
+            for inbound in node.input_tensors:
+                visit(inbound)
+            new_nodes.append(node)
+
+        for tensor in tensors:
+            visit(tensor)
+        for node in new_nodes:
+            self.ordered_nodes.append(node)
+            self.network_nodes.add(node)
+            self.nodes_by_depth.setdefault(-1, []).append(node)
+            layer = node.outbound_layer
+            if layer not in self.layers:
+                if any(other.name == layer.name for other in self.layers):
+                    raise ValueError(
+                        f'The name "{layer.name}" is used 2 times in the model. All layer names should be unique.'
+                    )
+                self.layers.append(layer)
+        self._make_plan()
+        return [node.outbound_layer for node in new_nodes]
+
     def _make_plan(self):
         """A flat list of steps so that run() is a tight loop over layer calls."""
         slots = {}

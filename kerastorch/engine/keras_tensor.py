@@ -1,5 +1,6 @@
-"""Symbolic tensors: KerasTensor, Node, InputLayer/Input, and output-shape inference by meta probes."""
+"""Symbolic tensors: KerasTensor, Node, InputLayer/Input, output-shape probes, and the op layers they record."""
 
+import inspect
 import operator
 
 import numpy as np
@@ -9,6 +10,7 @@ from kerastorch import backend
 from kerastorch.engine import input_spec
 from kerastorch.engine import layer as layer_module
 from kerastorch.engine import nest
+from kerastorch.engine import symbolic_ops
 
 
 class KerasTensor:
@@ -80,6 +82,9 @@ class KerasTensor:
 
     def __neg__(self):
         return self._op("multiply", -1.0)
+
+
+symbolic_ops.register_keras_tensor(KerasTensor)
 
 
 def any_symbolic(value):
@@ -450,4 +455,161 @@ class TensorOp(layer_module.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"op": self.op, "constant": self.constant, "reverse": self.reverse})
+        return config
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions called on symbolic tensors (tf.keras 2 TFOpLambda) and symbolic model losses (AddLoss)
+# ---------------------------------------------------------------------------------------------
+_TENSOR_MARK = "__keras_tensor__"
+
+
+def record_function_call(function, args, kwargs):
+    """Records `function(*args, **kwargs)` on KerasTensors as a `TFOpLambda` node; returns its output(s).
+
+    Args:
+        function: a public tensor function wrapped by `symbolic_ops` (it has a public name).
+        args: positional arguments, KerasTensors among them (also inside lists).
+        kwargs: keyword arguments.
+    """
+    name = symbolic_ops.public_name(function)
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{name}() was called on symbolic tensors with invalid arguments: {error}") from None
+    tensors = []
+    arguments = {key: _to_template(value, tensors, name) for key, value in bound.arguments.items()}
+    layer = TFOpLambda(name, arguments=arguments)
+    return layer(tensors)
+
+
+def _to_template(value, tensors, function_name):
+    """`value` with each KerasTensor replaced by `{"__keras_tensor__": index}` (appended to `tensors`)."""
+    if isinstance(value, KerasTensor):
+        tensors.append(value)
+        return {_TENSOR_MARK: len(tensors) - 1}
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        raise ValueError(
+            f"{function_name}() was called on a mix of symbolic tensors (from Input() or layers) and a concrete "
+            f"tensor of shape {tuple(value.shape)}. In a functional model every tensor argument must be "
+            "symbolic; wrap the computation with the concrete tensor in a Lambda layer instead."
+        )
+    if isinstance(value, torch.dtype):
+        return backend.dtype_name(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_template(item, tensors, function_name) for item in value)
+    if isinstance(value, dict):
+        return {key: _to_template(item, tensors, function_name) for key, item in value.items()}
+    return value
+
+
+def _from_template(value, tensors):
+    """The inverse of `_to_template`: markers replaced by the concrete `tensors`."""
+    if isinstance(value, dict):
+        if len(value) == 1 and _TENSOR_MARK in value:
+            return tensors[value[_TENSOR_MARK]]
+        return {key: _from_template(item, tensors) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_from_template(item, tensors) for item in value)
+    return value
+
+
+def _is_serializable(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_serializable(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _is_serializable(item) for key, item in value.items())
+    return False
+
+
+class TFOpLambda(layer_module.Layer):
+    """A public tensor function called on symbolic tensors (`K.sum(x, axis=-1)`), recorded as a layer.
+
+    The layer takes the list of the call's tensors and runs the function on them with the stored
+    non-tensor arguments, as tf.keras 2's TFOpLambda runs a TensorFlow function.
+
+    Args:
+        function: the function's public name ('backend.sum', 'activations.relu',
+            'losses.binary_crossentropy', 'metrics.binary_accuracy') or the function itself.
+        arguments: the call's arguments by parameter name; tensor positions are written
+            `{"__keras_tensor__": index}` (index into the layer's input list).
+    """
+
+    _autocast_inputs = False
+    _expects_list_input = True
+
+    def __init__(self, function, arguments=None, **kwargs):
+        if callable(function):
+            name = symbolic_ops.public_name(function)
+            if name is None:
+                raise ValueError(
+                    f"TFOpLambda expects a public kerastorch tensor function or its name. Received: {function!r}"
+                )
+            function = name
+        self._function = symbolic_ops.resolve(function)
+        kwargs.setdefault("name", backend.unique_object_name(function))
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self._parameters_kinds = {
+            key: parameter.kind for key, parameter in inspect.signature(self._function).parameters.items()
+        }
+        unknown = [key for key in self.arguments if key not in self._parameters_kinds]
+        if unknown:
+            raise ValueError(f"TFOpLambda '{self.name}': {function}() has no parameter(s) {unknown}.")
+
+    def call(self, inputs):
+        tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        positional, keywords = [], {}
+        for key, value in self.arguments.items():
+            value = _from_template(value, tensors)
+            kind = self._parameters_kinds[key]
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                positional.extend(value)
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                keywords.update(value)
+            elif kind is inspect.Parameter.POSITIONAL_ONLY:
+                positional.append(value)
+            else:
+                keywords[key] = value
+        raw = getattr(self._function, "__wrapped__", self._function)
+        return raw(*positional, **keywords)
+
+    def get_config(self):
+        if not _is_serializable(self.arguments):
+            raise ValueError(
+                f"TFOpLambda '{self.name}' cannot be saved: the arguments of {self.function}() hold values "
+                f"that are not numbers, strings, None or lists of them. Received: {self.arguments!r}"
+            )
+        config = super().get_config()
+        config.update({"function": self.function, "arguments": self.arguments})
+        return config
+
+
+class AddLoss(layer_module.Layer):
+    """Adds its input to the model's losses on every call and returns it (a symbolic `model.add_loss`).
+
+    A tensor with more than one value is averaged, as tf.keras 2 logs it.
+
+    Args:
+        unconditional: kept for tf.keras 2 configs; the loss always depends on the call's inputs here.
+    """
+
+    _autocast_inputs = False
+
+    def __init__(self, unconditional=False, **kwargs):
+        super().__init__(**kwargs)
+        self.unconditional = bool(unconditional)
+
+    def call(self, inputs):
+        self.add_loss(inputs if inputs.dim() == 0 else torch.mean(inputs))
+        return inputs
+
+    def get_config(self):
+        config = super().get_config()
+        config["unconditional"] = self.unconditional
         return config

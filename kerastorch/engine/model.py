@@ -515,6 +515,38 @@ class Model(layer_module.Layer):
             )
         return super().count_params()
 
+    # -----------------------------------------------------------------------------------------
+    # Losses
+    # -----------------------------------------------------------------------------------------
+    def add_loss(self, losses, inputs=None):
+        """Adds losses: symbolic tensors of a functional model, zero-argument callables, or tensors.
+
+        A symbolic tensor (computed from the model's inputs by layers and `K.*` / loss functions)
+        becomes part of the graph through an `AddLoss` layer, as in tf.keras 2: it is computed in
+        every forward pass, added to the compiled loss, and saved with the model's config.
+
+        Args:
+            losses: a tensor, a callable, or a list of them.
+            inputs: ignored (tf.keras 2 compatibility).
+        """
+        items = losses if isinstance(losses, (list, tuple)) else [losses]
+        symbolic = [loss for loss in items if isinstance(loss, kt.KerasTensor)]
+        others = [loss for loss in items if not isinstance(loss, kt.KerasTensor)]
+        if symbolic:
+            if self._graph is None:
+                raise ValueError(
+                    f"Model '{self.name}' got a symbolic loss in add_loss(), but it is not a functional model: "
+                    "symbolic losses must be computed from the inputs of a Model(inputs, outputs)."
+                )
+            self._insert_ancillary([kt.AddLoss()(loss) for loss in symbolic])
+        if others:
+            super().add_loss(others, inputs)
+
+    def _insert_ancillary(self, tensors):
+        """Makes the layer calls computing `tensors` part of the graph (run with it, saved with it)."""
+        for layer in self._graph.add_ancillary(tensors):
+            self._track_layer(layer)
+
     def get_config(self):
         if self._graph is None:
             raise TypeError(
@@ -537,14 +569,24 @@ class Model(layer_module.Layer):
         for key in ("input_layers", "output_layers"):
             if isinstance(config.get(key), dict):
                 flat_config[key] = [config[key][name] for name in sorted(config[key])]
-        inputs, outputs, _ = graph_module.rebuild_from_config(flat_config, custom_objects=custom_objects)
+        inputs, outputs, created = graph_module.rebuild_from_config(flat_config, custom_objects=custom_objects)
         if isinstance(config.get("input_layers"), dict):
             by_sorted_key = dict(zip(sorted(config["input_layers"]), inputs))
             inputs = {name: by_sorted_key[name] for name in config["input_layers"]}
         if isinstance(config.get("output_layers"), dict):
             by_sorted_key = dict(zip(sorted(config["output_layers"]), outputs))
             outputs = {name: by_sorted_key[name] for name in config["output_layers"]}
-        return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+        model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+        # tf.keras 2 restores symbolic add_loss losses: their AddLoss layers are in the config.
+        ancillary = [
+            node.output_tensors[0]
+            for layer in created
+            if isinstance(layer, kt.AddLoss)
+            for node in layer._inbound_nodes
+        ]
+        if ancillary:
+            model._insert_ancillary(ancillary)
+        return model
 
     def to_json(self, **kwargs):
         """The model architecture as a Keras 2 JSON string."""

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from kerastorch import backend
+from kerastorch.engine import symbolic_ops
 from kerastorch.metrics.base_metric import MeanMetricWrapper
 from kerastorch.metrics.base_metric import _as_tensor
 
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 
+@symbolic_ops.symbolic_function("metrics")
 def accuracy(y_true, y_pred):
     """Element-wise equality of labels and predictions, as floats (not reduced).
 
@@ -44,6 +46,7 @@ def accuracy(y_true, y_pred):
     return (y_true == y_pred).to(backend.standardize_dtype(None))
 
 
+@symbolic_ops.symbolic_function("metrics")
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """Mean over the last axis of `y_true == (y_pred > threshold)`.
 
@@ -83,6 +86,7 @@ def _sparse_categorical_matches(y_true, y_pred):
     return matches
 
 
+@symbolic_ops.symbolic_function("metrics")
 def categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_true) == argmax(y_pred) over the last axis.
 
@@ -95,6 +99,7 @@ def categorical_accuracy(y_true, y_pred):
     return _sparse_categorical_matches(torch.argmax(y_true, dim=-1), y_pred)
 
 
+@symbolic_ops.symbolic_function("metrics")
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the integer label equals argmax(y_pred).
 
@@ -119,6 +124,7 @@ def _in_top_k(predictions, targets, k):
     return in_range & finite & (more_probable < k)
 
 
+@symbolic_ops.symbolic_function("metrics")
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the integer label is among the `k` highest predictions.
 
@@ -142,6 +148,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     return flat.reshape(leading_shape).to(backend.standardize_dtype(None))
 
 
+@symbolic_ops.symbolic_function("metrics")
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where argmax(y_true) is among the `k` highest predictions.
 

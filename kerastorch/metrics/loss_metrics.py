@@ -8,6 +8,7 @@ the classes (`MeanSquaredError`, `Hinge`, `BinaryCrossentropy`, ...) average the
 import torch
 
 from kerastorch import losses
+from kerastorch.engine import symbolic_ops
 from kerastorch.metrics.base_metric import Mean
 from kerastorch.metrics.base_metric import MeanMetricWrapper
 from kerastorch.metrics.base_metric import _as_tensor
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 
+@symbolic_ops.symbolic_function("metrics")
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Cosine similarity (positive, the tf.keras 2 metric): `sum(l2_normalize(y_true) * l2_normalize(y_pred))`.
 
