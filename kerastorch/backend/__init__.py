@@ -373,6 +373,12 @@ _NOT_TENSOR_OPS = frozenset(
 )
 # tf.keras 2: a tensor function called on symbolic tensors records a layer of the functional graph.
 _symbolic_ops.wrap_namespace(globals(), [n for n in __all__ if n not in _NOT_TENSOR_OPS], "backend")
+_symbolic_ops.refuse_symbolic(
+    globals(),
+    "shape",
+    "backend",
+    "use K.int_shape(x) for its static shape (None for unknown dimensions), or call K.shape inside a Lambda layer.",
+)
 
 # Public objects keep naming this module, as before the split, so pickles and saved configs
 # refer to the public path.

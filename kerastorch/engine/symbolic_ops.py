@@ -98,6 +98,29 @@ def wrap_namespace(namespace, names, family):
             namespace[name] = _wrap(function, f"{family}.{name}")
 
 
+def refuse_symbolic(namespace, name, family, hint):
+    """Makes `namespace[name]` raise a ValueError saying `hint` when called on a KerasTensor.
+
+    Args:
+        namespace: the module's `globals()`.
+        name: the function's public name.
+        family: the public module name ('backend').
+        hint: what to do instead.
+    """
+    function = namespace[name]
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        cls = _KERAS_TENSOR[0]
+        if cls is not None and (contains_symbolic(args, cls) or contains_symbolic(dict(kwargs), cls)):
+            raise ValueError(
+                f"{family}.{name}() cannot be called on a symbolic tensor (from Input() or a layer): {hint}"
+            )
+        return function(*args, **kwargs)
+
+    namespace[name] = wrapper
+
+
 def public_name(function):
     """The name a recorded function is stored under (`"backend.sum"`), or None for other callables."""
     return getattr(function, "_keras_op_name", None)
