@@ -153,20 +153,29 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
         from_logits: whether `output` holds logits; outputs of `softmax` use their logits.
         axis: the class axis.
     """
+    target, output, from_logits = _categorical_arguments(target, output, from_logits, "categorical_crossentropy")
+    if from_logits:
+        return -torch.sum(target * torch.log_softmax(output, dim=axis), dim=axis)
+    return -torch.sum(target * torch.log(_clipped_probabilities(output, axis)), dim=axis)
+
+
+def _categorical_arguments(target, output, from_logits, function_name):
+    """(target, output, from_logits) as tensors of one dtype, the shapes checked, softmax outputs as logits."""
     target, output = _as_tensor(target), _as_tensor(output)
     if tuple(target.shape) != tuple(output.shape):
         raise ValueError(
-            "categorical_crossentropy: `target` and `output` must have the same shape. "
+            f"{function_name}: `target` and `output` must have the same shape. "
             f"Received: target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
         )
-    output, from_logits = _logits_of(output, from_logits, "categorical_crossentropy", "Softmax")
-    target = target.to(output.dtype)
-    if from_logits:
-        return -torch.sum(target * torch.log_softmax(output, dim=axis), dim=axis)
+    output, from_logits = _logits_of(output, from_logits, function_name, "Softmax")
+    return target.to(output.dtype), output, from_logits
+
+
+def _clipped_probabilities(output, axis):
+    """Probabilities renormalized to sum to 1 over `axis` and clipped to `[eps, 1 - eps]`, as tf.keras."""
     output = output / torch.sum(output, dim=axis, keepdim=True)
     eps = epsilon()
-    output = torch.clamp(output, eps, 1.0 - eps)
-    return -torch.sum(target * torch.log(output), dim=axis)
+    return torch.clamp(output, eps, 1.0 - eps)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
@@ -252,19 +261,10 @@ def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_l
         from_logits: whether `output` holds logits.
         axis: the class axis.
     """
-    target, output = _as_tensor(target), _as_tensor(output)
-    if tuple(target.shape) != tuple(output.shape):
-        raise ValueError(
-            "categorical_focal_crossentropy: `target` and `output` must have the same shape. "
-            f"Received: target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
-        )
-    output, from_logits = _logits_of(output, from_logits, "categorical_focal_crossentropy", "Softmax")
-    target = target.to(output.dtype)
+    target, output, from_logits = _categorical_arguments(target, output, from_logits, "categorical_focal_crossentropy")
     if from_logits:
         output = torch.softmax(output, dim=axis)
-    output = output / torch.sum(output, dim=axis, keepdim=True)
-    eps = epsilon()
-    output = torch.clamp(output, eps, 1.0 - eps)
+    output = _clipped_probabilities(output, axis)
     focal = alpha * torch.pow(1.0 - output, gamma) * (-target * torch.log(output))
     return torch.sum(focal, dim=axis)
 
