@@ -1,9 +1,10 @@
 """Optimizer updates and configs compared with tf.keras 2.15 legacy optimizers.
 
-`tests/data/optimizers_tf2.npz` is written by `tests/data/generate_optimizers_tf2.py` (the same
-cases, initial values and gradients as below).
+`tests/data/optimizers_tf2.npz` is written by `tests/data/generate_optimizers_tf2.py`; it holds the
+cases, initial values and gradients it ran, which the test replays.
 """
 
+import json
 import os
 
 import numpy as np
@@ -14,34 +15,12 @@ from kerastorch import optimizers
 
 REFERENCE = np.load(os.path.join(os.path.dirname(__file__), "data", "optimizers_tf2.npz"))
 
-INITIAL = (np.array([[0.5, -1.0], [2.0, 0.1]], "float32"), np.array([3.0, -0.2], "float32"))
+INITIAL = (REFERENCE["initial_0"], REFERENCE["initial_1"])
+CASES = {name: tuple(case) for name, case in json.loads(str(REFERENCE["cases"])).items()}
 
 
 def _gradients(step):
-    return (
-        np.array([[0.1, -0.3], [2.0, 0.05]], "float32") * (step + 1),
-        np.array([-1.5, 0.4], "float32") / (step + 1),
-    )
-
-
-CASES = {
-    "sgd_momentum": ("SGD", dict(learning_rate=0.1, momentum=0.9)),
-    "sgd_nesterov_decay": ("SGD", dict(learning_rate=0.1, momentum=0.5, nesterov=True, decay=0.3)),
-    "sgd_clipvalue": ("SGD", dict(learning_rate=0.1, clipvalue=0.5)),
-    "sgd_global_clipnorm": ("SGD", dict(learning_rate=0.1, global_clipnorm=1.0)),
-    "rmsprop_rho": ("RMSprop", dict(learning_rate=0.01, rho=0.5, decay=0.1)),
-    "rmsprop_centered": ("RMSprop", dict(learning_rate=0.01, centered=True)),
-    "rmsprop_momentum": ("RMSprop", dict(learning_rate=0.01, momentum=0.5)),
-    "rmsprop_centered_momentum": ("RMSprop", dict(learning_rate=0.01, momentum=0.5, centered=True, rho=0.8)),
-    "rmsprop_centered_epsilon": ("RMSprop", dict(learning_rate=0.01, centered=True, epsilon=0.1)),
-    "adagrad": ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.1)),
-    "adagrad_epsilon": ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.5, epsilon=0.1)),
-    "adadelta": ("Adadelta", dict(learning_rate=1.0, rho=0.5, epsilon=1e-3)),
-    "adam_amsgrad": ("Adam", dict(learning_rate=0.1, amsgrad=True)),
-    "adam_betas_decay": ("Adam", dict(learning_rate=0.1, beta_1=0.5, beta_2=0.6, epsilon=0.01, decay=0.3)),
-    "adamax": ("Adamax", dict(learning_rate=0.1, epsilon=0.01)),
-    "nadam": ("Nadam", dict(learning_rate=0.1, beta_1=0.5)),
-}
+    return REFERENCE[f"gradients_{step}_0"], REFERENCE[f"gradients_{step}_1"]
 
 
 def _run(optimizer):

@@ -34,5 +34,8 @@ if __name__ == "__main__":
         "ctc_decoded": decoded[0],
         "ctc_log_prob": log_prob,
     }
+    # The inputs too, so the test replays exactly these.
+    names = ("probs", "logits", "binary_targets", "one_hot", "ctc", "ctc_lengths")
+    arrays.update({f"input_{name}": value for name, value in zip(names, inputs())})
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backend_tf2.npz")
     np.savez(path, **{key: np.asarray(value) for key, value in arrays.items()})

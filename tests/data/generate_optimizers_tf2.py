@@ -2,9 +2,12 @@
 
 Run with a TensorFlow 2.15 install: `python tests/data/generate_optimizers_tf2.py`.
 Two variables, fixed gradients that change with the step (see GRADIENTS); every case passes its
-learning rate explicitly. Keys: `<case>` -> array (4, 6), one row per step (both variables flat).
+learning rate explicitly. Keys: `<case>` -> array (4, 6), one row per step (both variables flat);
+`cases` (JSON: case -> [class name, arguments]), `initial_0`/`initial_1` and `gradients_<step>_<variable>`,
+so the test replays exactly what was run here.
 """
 
+import json
 import os
 
 import numpy as np
@@ -53,4 +56,8 @@ def run(class_name, kwargs):
 
 if __name__ == "__main__":
     arrays = {name: run(class_name, kwargs) for name, (class_name, kwargs) in CASES.items()}
+    arrays["cases"] = np.array(json.dumps(CASES))
+    arrays.update({f"initial_{index}": value for index, value in enumerate(INITIAL)})
+    for step in range(4):
+        arrays.update({f"gradients_{step}_{index}": value for index, value in enumerate(GRADIENTS(step))})
     np.savez(os.path.join(os.path.dirname(os.path.abspath(__file__)), "optimizers_tf2.npz"), **arrays)
