@@ -43,6 +43,32 @@ class building:
         return False
 
 
+# Layers (by id) left out of weight names while a wrapper builds them: tf.keras's TimeDistributed
+# calls the inner layer's build() directly, inside its own name scope only (`td/kernel:0`).
+_HIDDEN_SCOPES = set()
+
+
+class hidden_scope:
+    """Context manager: weights created meanwhile leave `layers`' names out of their Keras names."""
+
+    def __init__(self, *layers):
+        self.ids = [id(layer) for layer in layers if id(layer) not in _HIDDEN_SCOPES]
+
+    def __enter__(self):
+        _HIDDEN_SCOPES.update(self.ids)
+        return self
+
+    def __exit__(self, *exc):
+        _HIDDEN_SCOPES.difference_update(self.ids)
+        return False
+
+
+def _scope_names(layer):
+    """The name scopes of a weight `layer` creates now: the layers being built around it, then itself."""
+    scope = [outer for outer in _BUILD_SCOPE if outer is not layer] + [layer]
+    return [outer.name for outer in scope if id(outer) not in _HIDDEN_SCOPES]
+
+
 def _rebuild_weight(data, requires_grad, state):
     weight = KerasWeight(data, requires_grad)
     weight.__dict__.update(state)
@@ -129,8 +155,7 @@ def add_weight(layer, name, shape, dtype, initializer, regularizer, trainable, c
     parameter = KerasWeight(
         value.contiguous(), requires_grad=bool(trainable and layer._trainable and torch_dtype.is_floating_point)
     )
-    scope = [outer.name for outer in _BUILD_SCOPE if outer is not layer]
-    parameter._keras_name = "/".join(scope + [layer.name, name]) + ":0"
+    parameter._keras_name = "/".join(_scope_names(layer) + [name]) + ":0"
     attr = re.sub(r"\W", "_", name.split("/")[-1].split(":")[0]) or "weight"
     if attr[0].isdigit():
         attr = "w_" + attr

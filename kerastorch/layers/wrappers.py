@@ -7,6 +7,7 @@ import torch
 from kerastorch.engine import input_spec
 from kerastorch.engine import keras_tensor
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_weights
 from kerastorch.engine import nest
 from kerastorch.layers import recurrent_base
 from kerastorch.layers import recurrent_structure
@@ -18,6 +19,12 @@ def _build_sublayer(layer, input_shape):
     """Builds `layer` on the current default device (where the wrapper is being built)."""
     if not layer.built:
         layer._build_on(input_shape, torch.empty(0).device)
+
+
+def _model_class():
+    from kerastorch.engine import model as model_module
+
+    return model_module.Model
 
 
 class Wrapper(layer_module.Layer):
@@ -96,10 +103,16 @@ class TimeDistributed(Wrapper):
         input_shape = tuple(input_shape)
         self._check_rank(input_shape)
         self.input_spec = layer_module.InputSpec(shape=(None, None) + input_shape[2:])
-        _build_sublayer(self.layer, (input_shape[0],) + input_shape[2:])
+        # tf.keras calls the inner layer's build() inside the wrapper's name scope only: its weights
+        # are `td/kernel:0`; an inner model builds its layers outside it (`dense/kernel:0`).
+        hidden = self if isinstance(self.layer, _model_class()) else self.layer
+        with layer_weights.hidden_scope(hidden):
+            _build_sublayer(self.layer, (input_shape[0],) + input_shape[2:])
         layer_module.Layer.build(self, input_shape)
 
     def _weight_keras_names(self):
+        if self.layer.built and all(getattr(weight, "name", None) for weight in self.weights):
+            return [weight.name for weight in self.weights]
         # tf.keras builds the inner layer inside the wrapper's name scope: `time_distributed/kernel:0`.
         return [f"{self.name}/{name.split('/', 1)[-1]}" for name in self.layer._weight_keras_names()]
 
