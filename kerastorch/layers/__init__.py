@@ -45,6 +45,7 @@ from kerastorch.layers.core import Reshape  # noqa: F401
 from kerastorch.layers.core import SpatialDropout1D  # noqa: F401
 from kerastorch.layers.core import SpatialDropout2D  # noqa: F401
 from kerastorch.layers.core import SpatialDropout3D  # noqa: F401
+from kerastorch.layers.core_extra import Identity  # noqa: F401
 from kerastorch.layers.embeddings import Embedding  # noqa: F401
 from kerastorch.layers.local import LocallyConnected1D  # noqa: F401
 from kerastorch.layers.local import LocallyConnected2D  # noqa: F401
@@ -69,6 +70,8 @@ from kerastorch.layers.noise import GaussianDropout  # noqa: F401
 from kerastorch.layers.noise import GaussianNoise  # noqa: F401
 from kerastorch.layers.normalization import BatchNormalization  # noqa: F401
 from kerastorch.layers.normalization import LayerNormalization  # noqa: F401
+from kerastorch.layers.normalization_extra import GroupNormalization  # noqa: F401
+from kerastorch.layers.normalization_extra import UnitNormalization  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling1D  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling2D  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling3D  # noqa: F401
@@ -219,6 +222,9 @@ __all__ = [
     "GRU",
     "BatchNormalization",
     "LayerNormalization",
+    "UnitNormalization",
+    "GroupNormalization",
+    "Identity",
     "Embedding",
     "Add",
     "Subtract",
