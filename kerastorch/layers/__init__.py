@@ -32,6 +32,10 @@ from kerastorch.layers.convolutional import SeparableConv1D  # noqa: F401
 from kerastorch.layers.convolutional import SeparableConv2D  # noqa: F401
 from kerastorch.layers.convolutional import SeparableConvolution1D  # noqa: F401
 from kerastorch.layers.convolutional import SeparableConvolution2D  # noqa: F401
+from kerastorch.layers.convolutional_recurrent import ConvLSTM1D  # noqa: F401
+from kerastorch.layers.convolutional_recurrent import ConvLSTM2D  # noqa: F401
+from kerastorch.layers.convolutional_recurrent import ConvLSTM2DCell  # noqa: F401
+from kerastorch.layers.convolutional_recurrent import ConvLSTM3D  # noqa: F401
 from kerastorch.layers.core import Activation  # noqa: F401
 from kerastorch.layers.core import ActivityRegularization  # noqa: F401
 from kerastorch.layers.core import Dense  # noqa: F401
@@ -45,7 +49,6 @@ from kerastorch.layers.core import Reshape  # noqa: F401
 from kerastorch.layers.core import SpatialDropout1D  # noqa: F401
 from kerastorch.layers.core import SpatialDropout2D  # noqa: F401
 from kerastorch.layers.core import SpatialDropout3D  # noqa: F401
-from kerastorch.layers.core_extra import Identity  # noqa: F401
 from kerastorch.layers.embeddings import Embedding  # noqa: F401
 from kerastorch.layers.local import LocallyConnected1D  # noqa: F401
 from kerastorch.layers.local import LocallyConnected2D  # noqa: F401
@@ -70,8 +73,6 @@ from kerastorch.layers.noise import GaussianDropout  # noqa: F401
 from kerastorch.layers.noise import GaussianNoise  # noqa: F401
 from kerastorch.layers.normalization import BatchNormalization  # noqa: F401
 from kerastorch.layers.normalization import LayerNormalization  # noqa: F401
-from kerastorch.layers.normalization_extra import GroupNormalization  # noqa: F401
-from kerastorch.layers.normalization_extra import UnitNormalization  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling1D  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling2D  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling3D  # noqa: F401
@@ -166,6 +167,10 @@ __all__ = [
     "DepthwiseConv2D",
     "SeparableConv1D",
     "SeparableConv2D",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "ConvLSTM2DCell",
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",
@@ -222,9 +227,6 @@ __all__ = [
     "GRU",
     "BatchNormalization",
     "LayerNormalization",
-    "UnitNormalization",
-    "GroupNormalization",
-    "Identity",
     "Embedding",
     "Add",
     "Subtract",
