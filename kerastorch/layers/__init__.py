@@ -12,6 +12,9 @@ from kerastorch.layers.advanced_activations import PReLU  # noqa: F401
 from kerastorch.layers.advanced_activations import ReLU  # noqa: F401
 from kerastorch.layers.advanced_activations import Softmax  # noqa: F401
 from kerastorch.layers.advanced_activations import ThresholdedReLU  # noqa: F401
+from kerastorch.layers.attention import AdditiveAttention  # noqa: F401
+from kerastorch.layers.attention import Attention  # noqa: F401
+from kerastorch.layers.attention import MultiHeadAttention  # noqa: F401
 from kerastorch.layers.convolutional import Conv1D  # noqa: F401
 from kerastorch.layers.convolutional import Conv1DTranspose  # noqa: F401
 from kerastorch.layers.convolutional import Conv2D  # noqa: F401
@@ -49,6 +52,7 @@ from kerastorch.layers.core import Reshape  # noqa: F401
 from kerastorch.layers.core import SpatialDropout1D  # noqa: F401
 from kerastorch.layers.core import SpatialDropout2D  # noqa: F401
 from kerastorch.layers.core import SpatialDropout3D  # noqa: F401
+from kerastorch.layers.core_extra import Identity  # noqa: F401
 from kerastorch.layers.embeddings import Embedding  # noqa: F401
 from kerastorch.layers.local import LocallyConnected1D  # noqa: F401
 from kerastorch.layers.local import LocallyConnected2D  # noqa: F401
@@ -73,6 +77,8 @@ from kerastorch.layers.noise import GaussianDropout  # noqa: F401
 from kerastorch.layers.noise import GaussianNoise  # noqa: F401
 from kerastorch.layers.normalization import BatchNormalization  # noqa: F401
 from kerastorch.layers.normalization import LayerNormalization  # noqa: F401
+from kerastorch.layers.normalization_extra import GroupNormalization  # noqa: F401
+from kerastorch.layers.normalization_extra import UnitNormalization  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling1D  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling2D  # noqa: F401
 from kerastorch.layers.pooling import AveragePooling3D  # noqa: F401
@@ -227,6 +233,9 @@ __all__ = [
     "GRU",
     "BatchNormalization",
     "LayerNormalization",
+    "UnitNormalization",
+    "GroupNormalization",
+    "Identity",
     "Embedding",
     "Add",
     "Subtract",
@@ -268,6 +277,9 @@ __all__ = [
     "TorchModuleWrapper",
     "CuDNNLSTM",
     "CuDNNGRU",
+    "Attention",
+    "AdditiveAttention",
+    "MultiHeadAttention",
 ]
 
 # Keras 1 arguments (`Dense(output_dim=...)`, `Convolution2D(32, 3, 3)`) convert with a warning.
