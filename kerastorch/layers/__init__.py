@@ -100,6 +100,12 @@ from kerastorch.layers.pooling import MaxPool3D  # noqa: F401
 from kerastorch.layers.pooling import MaxPooling1D  # noqa: F401
 from kerastorch.layers.pooling import MaxPooling2D  # noqa: F401
 from kerastorch.layers.pooling import MaxPooling3D  # noqa: F401
+from kerastorch.layers.preprocessing import CategoryEncoding  # noqa: F401
+from kerastorch.layers.preprocessing import Discretization  # noqa: F401
+from kerastorch.layers.preprocessing import Normalization  # noqa: F401
+from kerastorch.layers.preprocessing_image import CenterCrop  # noqa: F401
+from kerastorch.layers.preprocessing_image import Rescaling  # noqa: F401
+from kerastorch.layers.preprocessing_image import Resizing  # noqa: F401
 from kerastorch.layers.recurrent import GRU  # noqa: F401
 from kerastorch.layers.recurrent import LSTM  # noqa: F401
 from kerastorch.layers.recurrent import RNN  # noqa: F401
@@ -233,6 +239,12 @@ __all__ = [
     "UnitNormalization",
     "GroupNormalization",
     "Identity",
+    "Rescaling",
+    "CenterCrop",
+    "Resizing",
+    "Normalization",
+    "Discretization",
+    "CategoryEncoding",
     "Embedding",
     "Add",
     "Subtract",
