@@ -40,6 +40,21 @@ class _Mean:
         self.count = 0
 
 
+class _AddedMean(_Mean):
+    """The running mean of an `add_metric` value: every element counts once (tf.keras 2's Mean
+    without sample weights), so a scalar counts once per batch; the count stays on the host."""
+
+    __slots__ = ()
+
+    def update(self, value):
+        value = value.detach()
+        if not value.is_floating_point():
+            value = value.float()
+        total = value.sum() if value.dim() else value
+        self.total = total if self.total is None else self.total + total
+        self.count += value.numel()
+
+
 def _per_output(value, output_names, what, output_keys=None):
     """Spreads a single value / list / dict over the outputs; errors name the missing or extra keys.
 
@@ -120,6 +135,7 @@ class CompiledLoss:
             if count > 1 and self.loss_fns[index] is not None
         }
         self.metric_objects = None  # built on the first batch, once output shapes are known
+        self.added_metrics = {}  # add_metric name -> _AddedMean, in the order first seen
 
     def _per_output(self, value, what):
         return _per_output(value, self.output_names, what, self.output_keys)
@@ -264,17 +280,31 @@ class CompiledLoss:
                 for _, metric, weighted in per_output:
                     metric.update_state(y_true, y_pred, sample_weight=weight if weighted else None)
 
+    def update_added_metrics(self, model):
+        """Adds the values that `add_metric` recorded during the last call of `model` (and its layers)."""
+        for layer in [model] + model._all_sublayers():
+            for name, value in layer._call_metrics:
+                tracker = self.added_metrics.get(name)
+                if tracker is None:
+                    tracker = self.added_metrics[name] = _AddedMean(name)
+                tracker.update(value)
+
     def results(self):
-        """{log name: 0-dim tensor} in metrics_names order."""
+        """{log name: 0-dim tensor} in metrics_names order, `add_metric` metrics last."""
         out = {"loss": self._loss_tracker.result()}
         for tracker in self._output_trackers.values():
             out[tracker.name] = tracker.result()
         for per_output in self.metric_objects or []:
             for log_name, metric, _ in per_output:
                 out[log_name] = metric.result()
+        for name, tracker in self.added_metrics.items():
+            if name not in out:
+                out[name] = tracker.result()
         return out
 
     def reset(self):
+        for tracker in self.added_metrics.values():
+            tracker.reset()
         self._loss_tracker.reset()
         for tracker in self._output_trackers.values():
             tracker.reset()

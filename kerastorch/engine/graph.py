@@ -55,7 +55,7 @@ class Graph:
             if layer not in layer_indices:
                 layer_indices[layer] = len(layer_indices)
             in_progress.add(node)
-            for inbound in node.input_tensors:
+            for inbound in node.keras_inputs:
                 visit(inbound)
             finished.add(node)
             in_progress.discard(node)
@@ -70,7 +70,7 @@ class Graph:
             depth = max(depth, layer_depth.get(node.outbound_layer, 0))
             layer_depth[node.outbound_layer] = depth
             node_depth[node] = depth
-            for inbound in node.input_tensors:
+            for inbound in node.keras_inputs:
                 layer, node_index, _ = inbound._keras_history
                 inbound_node = layer._inbound_nodes[node_index]
                 node_depth[inbound_node] = max(depth + 1, node_depth.get(inbound_node, 0))
@@ -113,7 +113,7 @@ class Graph:
                             f"the following previous layers were accessed without issue: {accessed}"
                         )
                     continue
-                for tensor in node.input_tensors:
+                for tensor in node.keras_inputs:
                     if id(tensor) not in computable:
                         raise ValueError(
                             f"Graph disconnected: cannot obtain value for tensor {tensor!r} at layer "
@@ -155,7 +155,7 @@ class Graph:
                     f"Graph disconnected: cannot obtain value for tensor {tensor!r} at layer '{layer.name}': "
                     "it does not come from the model's inputs."
                 )
-            for inbound in node.input_tensors:
+            for inbound in node.keras_inputs:
                 visit(inbound)
             new_nodes.append(node)
 
@@ -185,12 +185,16 @@ class Graph:
         for node in self.ordered_nodes:
             layer = node.outbound_layer
             input_slots = [slots[id(t)] for t in node.input_tensors]
+            # Symbolic keyword tensors: (KerasTensor, slot) pairs whose values replace them at run time.
+            kwarg_slots = [(t, slots[id(t)]) for t in node.kwarg_tensors] or None
             for tensor in node.output_tensors:
                 slots[id(tensor)] = len(slots)
             output_slots = [slots[id(t)] for t in node.output_tensors]
             makes_mask = type(layer).compute_mask is not layer_module.Layer.compute_mask
             self.uses_masks = self.uses_masks or makes_mask
-            steps.append((layer, input_slots, output_slots, node.call_kwargs, node.input_is_list, makes_mask))
+            steps.append(
+                (layer, input_slots, output_slots, node.call_kwargs, node.input_is_list, makes_mask, kwarg_slots)
+            )
         self.steps = steps
         self.num_slots = len(slots)
         self.output_slots = [slots[id(t)] for t in self.outputs]
@@ -206,11 +210,13 @@ class Graph:
         if masks is not None:
             for index, mask in enumerate(masks):
                 mask_values[index] = mask
-        for layer, input_slots, output_slots, kwargs, input_is_list, makes_mask in self.steps:
+        for layer, input_slots, output_slots, kwargs, input_is_list, makes_mask, kwarg_slots in self.steps:
             if input_is_list:
                 args = [values[i] for i in input_slots]
             else:
                 args = values[input_slots[0]]
+            if kwarg_slots is not None:
+                args, kwargs = _fill_kwargs(layer, args, input_slots, kwargs, kwarg_slots, values, mask_values)
             call_kwargs = kwargs
             if training is not None and "training" not in kwargs:
                 call_kwargs = dict(kwargs, training=training)
@@ -248,6 +254,26 @@ class Graph:
             return outputs, [mask_values[i] if track_masks else None for i in self.output_slots]
         return outputs
 
+    def symbolic_masks(self, masks=None):
+        """The output masks (KerasTensors or None) for input masks `masks` (KerasTensors or None per input).
+
+        Masks go from node to node by the run's rule (`keras_tensor.symbolic_output_masks`), as
+        tf.keras 2's `compute_mask` on symbolic inputs gives them.
+        """
+        if masks is None or all(mask is None for mask in masks):
+            return [tensor._keras_mask for tensor in self.outputs]
+        current = {id(tensor): mask for tensor, mask in zip(self.inputs, masks)}
+        for node in self.ordered_nodes:
+            inputs = node.unpacked_inputs
+            if node.input_is_list:
+                in_masks = [current.get(id(tensor)) for tensor in inputs]
+            else:
+                in_masks = current.get(id(inputs))
+            out_masks = kt.symbolic_output_masks(node.outbound_layer, inputs, len(node.output_tensors), in_masks)
+            for tensor, mask in zip(node.output_tensors, out_masks):
+                current[id(tensor)] = mask
+        return [current.get(id(tensor)) for tensor in self.outputs]
+
     # -----------------------------------------------------------------------------------------
     def _node_key_map(self):
         """Maps (layer, original node index) -> node index within this graph (Keras renumbering)."""
@@ -273,7 +299,10 @@ class Graph:
                 if node not in self.network_nodes or not node.input_tensors:
                     continue
                 node_data = []
-                kwargs = {k: v for k, v in node.call_kwargs.items() if not kt.any_symbolic(v)}
+                kwargs = nest.map_structure(
+                    lambda value: _tensor_reference(value, mapping) if isinstance(value, kt.KerasTensor) else value,
+                    node.call_kwargs,
+                )
                 for tensor in node.input_tensors:
                     inbound_layer, node_index, tensor_index = tensor._keras_history
                     node_data.append(
@@ -289,8 +318,7 @@ class Graph:
             layer_configs.append(config)
 
         def endpoint(tensor):
-            layer, node_index, tensor_index = tensor._keras_history
-            return [layer.name, mapping.get((id(layer), node_index), 0), tensor_index]
+            return _tensor_reference(tensor, mapping)
 
         def endpoints(structure):
             return [endpoints(item) if isinstance(item, (list, tuple)) else endpoint(item) for item in structure]
@@ -315,6 +343,9 @@ def rebuild_from_config(config, custom_objects=None):
         created[name] = layer
         calls[name] = len(layer_data.get("inbound_nodes", []))
         for node_data in layer_data.get("inbound_nodes", []):
+            if _is_entry(node_data):
+                # tf.keras 2 writes a TFOpLambda/SlicingOpLambda call as one bare entry.
+                node_data = [node_data]
             pending.append((layer, _normalize_node_data(node_data)))
     input_layers = config["input_layers"]
     output_layers = config["output_layers"]
@@ -338,12 +369,14 @@ def rebuild_from_config(config, custom_objects=None):
         remaining = []
         for layer, node_data in pending:
             entries = _flat_entries(node_data)
-            if any(node_of(name, index) is None for name, index, _, _ in entries):
+            kwargs = entries[-1][3] or {}
+            references = [entry[:2] for entry in entries] + [ref[:2] for ref in _kwarg_references(kwargs)]
+            if any(node_of(name, index) is None for name, index in references):
                 remaining.append((layer, node_data))
                 continue
             # Nested entries (an RNN's per-cell initial states) are passed nested, as tf.keras calls the layer.
             tensors = _map_entries(lambda entry: node_of(entry[0], entry[1]).output_tensors[entry[2]], node_data)
-            kwargs = entries[-1][3] or {}
+            kwargs = _resolve_kwarg_references(kwargs, lambda ref: node_of(ref[0], ref[1]).output_tensors[ref[2]])
             layer(tensors if len(tensors) > 1 or _expects_list(layer) else tensors[0], **kwargs)
             progressed = True
         if not progressed:
@@ -361,6 +394,66 @@ def rebuild_from_config(config, custom_objects=None):
     inputs = [tensor_of(entry) for entry in input_layers]
     outputs = _map_entries(tensor_of, output_layers)
     return inputs, outputs, list(created.values())
+
+
+def _tensor_reference(tensor, mapping):
+    """`[layer_name, node_index, tensor_index]` of a KerasTensor, node indices renumbered by `mapping`."""
+    layer, node_index, tensor_index = tensor._keras_history
+    return [layer.name, mapping.get((id(layer), node_index), 0), tensor_index]
+
+
+def _is_tensor_reference(value):
+    """A `[layer_name, node_index, tensor_index]` list among call keyword arguments (tf.keras's convention)."""
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and all(isinstance(item, int) and not isinstance(item, bool) for item in value[1:])
+    )
+
+
+def _kwarg_references(value):
+    """The tensor references among (nested) call keyword arguments read from a config."""
+    if _is_tensor_reference(value):
+        return [value]
+    if isinstance(value, dict):
+        return [ref for item in value.values() for ref in _kwarg_references(item)]
+    if isinstance(value, (list, tuple)):
+        return [ref for item in value for ref in _kwarg_references(item)]
+    return []
+
+
+def _resolve_kwarg_references(value, resolve):
+    """Call keyword arguments with each tensor reference replaced by `resolve(reference)`."""
+    if _is_tensor_reference(value):
+        return resolve(value)
+    if isinstance(value, dict):
+        return {key: _resolve_kwarg_references(item, resolve) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_resolve_kwarg_references(item, resolve) for item in value)
+    return value
+
+
+def _fill_kwargs(layer, args, input_slots, kwargs, kwarg_slots, values, mask_values):
+    """(args, kwargs) of a step whose keyword arguments hold symbolic tensors: their current values.
+
+    A layer with `_reads_keras_masks` (MultiHeadAttention) reads the masks of its tensor arguments
+    from their `_keras_mask` attribute, as tf.keras tensors carry them: views of the tensors carry them.
+    """
+    reads_masks = mask_values is not None and getattr(layer, "_reads_keras_masks", False)
+
+    def value_of(slot):
+        value = values[slot]
+        if reads_masks and mask_values[slot] is not None:
+            value = value.view_as(value)
+            value._keras_mask = mask_values[slot]
+        return value
+
+    by_id = {id(tensor): value_of(slot) for tensor, slot in kwarg_slots}
+    filled = nest.map_structure(lambda v: by_id[id(v)] if isinstance(v, kt.KerasTensor) else v, kwargs)
+    if reads_masks and not isinstance(args, list):
+        args = value_of(input_slots[0])
+    return args, filled
 
 
 def _flatten_lists(structure):

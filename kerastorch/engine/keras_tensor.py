@@ -80,11 +80,99 @@ class KerasTensor:
     def __rtruediv__(self, other):
         return self._op("divide", other, reverse=True)
 
+    def __floordiv__(self, other):
+        return self._op("floordiv", other)
+
+    def __rfloordiv__(self, other):
+        return self._op("floordiv", other, reverse=True)
+
+    def __mod__(self, other):
+        return self._op("mod", other)
+
+    def __rmod__(self, other):
+        return self._op("mod", other, reverse=True)
+
+    def __pow__(self, other):
+        return self._op("pow", other)
+
+    def __rpow__(self, other):
+        return self._op("pow", other, reverse=True)
+
+    def __matmul__(self, other):
+        return self._op("matmul", other)
+
+    def __rmatmul__(self, other):
+        return self._op("matmul", other, reverse=True)
+
+    # Comparisons give bool tensors; `==` stays identity (tensors are dict keys), as tf.keras 2.
+    def __gt__(self, other):
+        return self._op("greater", other)
+
+    def __ge__(self, other):
+        return self._op("greater_equal", other)
+
+    def __lt__(self, other):
+        return self._op("less", other)
+
+    def __le__(self, other):
+        return self._op("less_equal", other)
+
+    def __and__(self, other):
+        return self._op("logical_and", other)
+
+    def __rand__(self, other):
+        return self._op("logical_and", other, reverse=True)
+
+    def __or__(self, other):
+        return self._op("logical_or", other)
+
+    def __ror__(self, other):
+        return self._op("logical_or", other, reverse=True)
+
+    def __xor__(self, other):
+        return self._op("logical_xor", other)
+
+    def __rxor__(self, other):
+        return self._op("logical_xor", other, reverse=True)
+
     def __neg__(self):
-        return self._op("multiply", -1.0)
+        return TensorOp("negative")(self)
+
+    def __abs__(self):
+        return TensorOp("abs")(self)
+
+    def __invert__(self):
+        return TensorOp("logical_not")(self)
+
+    def __getitem__(self, key):
+        """`x[:, 0]`, `x[..., :3]`: records a SlicingOpLambda layer, as tf.keras 2."""
+        if contains_symbolic_key(key):
+            raise TypeError(
+                f"Symbolic tensors are sliced with ints, slices, None and `...`; the key {key!r} holds a "
+                "symbolic tensor. Use a Lambda layer to index with tensors."
+            )
+        spec = symbolic_ops.encode_slice_spec(key)
+        symbolic_ops.sliced_shape(self.shape, key)  # index errors are raised here, at the call
+        return SlicingOpLambda()(self, slice_spec=spec)
+
+    def __iter__(self):
+        raise TypeError(
+            f"Symbolic tensor {self.name!r} cannot be iterated over (its values exist only when the model runs). "
+            "Slice it (`x[:, 0]`) or use a layer."
+        )
 
 
 symbolic_ops.register_keras_tensor(KerasTensor)
+
+
+def contains_symbolic_key(key):
+    items = key if isinstance(key, tuple) else (key,)
+    for item in items:
+        if isinstance(item, KerasTensor):
+            return True
+        if isinstance(item, slice) and any(isinstance(v, KerasTensor) for v in (item.start, item.stop, item.step)):
+            return True
+    return False
 
 
 def any_symbolic(value):
@@ -106,15 +194,24 @@ class Node:
         self.output_tensors = list(output_tensors)
         self.call_kwargs = dict(call_kwargs)
         self.input_is_list = input_is_list
-        self.inbound_layers = [t._keras_history[0] for t in self.input_tensors]
-        self.node_indices = [t._keras_history[1] for t in self.input_tensors]
-        self.tensor_indices = [t._keras_history[2] for t in self.input_tensors]
+        # Symbolic tensors passed as keyword arguments (`mha(q, value=v, attention_mask=m)`) are
+        # inputs of the node too, as tf.keras records them; the call gets their values by keyword.
+        self.kwarg_tensors = [t for t in nest.flatten(list(self.call_kwargs.values())) if isinstance(t, KerasTensor)]
+        keras_inputs = self.keras_inputs
+        self.inbound_layers = [t._keras_history[0] for t in keras_inputs]
+        self.node_indices = [t._keras_history[1] for t in keras_inputs]
+        self.tensor_indices = [t._keras_history[2] for t in keras_inputs]
         node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for index, tensor in enumerate(self.output_tensors):
             tensor._keras_history = (layer, node_index, index)
         for inbound in self.inbound_layers:
             inbound._outbound_nodes.append(self)
+
+    @property
+    def keras_inputs(self):
+        """Every symbolic tensor the call depends on: the first argument's, then the keyword arguments'."""
+        return self.input_tensors + self.kwarg_tensors
 
     @property
     def layer(self):
@@ -150,13 +247,31 @@ def _symbolic_shapes(inputs):
     return inputs.shape
 
 
-def call_symbolic(layer, inputs, args, kwargs):
-    """Records a Node for `layer(inputs)` on KerasTensors and returns the symbolic outputs."""
-    if args:
+def _positional_as_keywords(layer, args, kwargs):
+    """Positional arguments after the first, as keyword arguments named by `layer.call` (as tf.keras records them)."""
+    parameters = list(inspect.signature(layer.call).parameters.values())[1:]
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(args) > len(names):
         raise TypeError(
-            f"Layer '{layer.name}' was called on symbolic tensors with extra positional arguments; "
-            "pass them as keyword arguments."
+            f"Layer '{layer.name}' was called on symbolic tensors with {len(args)} extra positional argument(s), "
+            f"but its call() takes at most {len(names)} ({names}); pass them as keyword arguments."
         )
+    merged = dict(zip(names, args))
+    for key, value in kwargs.items():
+        if key in merged:
+            raise TypeError(f"Layer '{layer.name}' got multiple values for argument {key!r}.")
+        merged[key] = value
+    return merged
+
+
+def call_symbolic(layer, inputs, args, kwargs):
+    """Records a Node for `layer(inputs, ...)` on KerasTensors and returns the symbolic outputs.
+
+    Positional arguments after the first are recorded by their `call` parameter names; symbolic
+    tensors among the keyword arguments become inputs of the node (`Node.kwarg_tensors`).
+    """
+    if args:
+        kwargs = _positional_as_keywords(layer, args, kwargs)
     input_is_list = isinstance(inputs, (list, tuple))
     flat = list(inputs) if input_is_list else [inputs]
     for tensor in flat:
@@ -176,8 +291,79 @@ def call_symbolic(layer, inputs, args, kwargs):
     outputs = []
     for index, (shape, dtype) in enumerate(zip(output_shapes if multiple else [output_shapes], output_dtypes)):
         outputs.append(KerasTensor(shape, dtype, name=f"{layer.name}/out:{index}" if multiple else f"{layer.name}/out"))
+    for tensor, mask in zip(outputs, symbolic_output_masks(layer, inputs, len(outputs))):
+        tensor._keras_mask = mask
+    # The shape probes ran `call`: their add_metric names stay known, their fake values go.
+    for module in [layer] + layer._all_sublayers():
+        module._call_metrics = []
     node = Node(layer, flat, outputs, kwargs, input_is_list)
     return node.unpacked_outputs
+
+
+def symbolic_output_masks(layer, inputs, count, input_masks=None):
+    """The masks (KerasTensors or None) of the `count` outputs of `layer` on symbolic `inputs`.
+
+    The same rule as the graph's run (`Graph.run`): a layer that computes masks gets the input
+    masks (or None); another passes the input mask on when it supports masking. The mask's shape
+    comes from running `compute_mask` on meta tensors, as tf.keras 2 gives `_keras_mask` to the
+    KerasTensors of mask-producing layers.
+
+    Args:
+        layer: the layer called.
+        inputs: its symbolic input (one KerasTensor or a list).
+        count: the number of output tensors of the call (flat).
+        input_masks: the input masks, by default the inputs' `_keras_mask`.
+    """
+    input_is_list = isinstance(inputs, (list, tuple))
+    if input_masks is None:
+        input_masks = [t._keras_mask for t in inputs] if input_is_list else inputs._keras_mask
+    has_mask = any(m is not None for m in input_masks) if input_is_list else input_masks is not None
+    makes_mask = type(layer).compute_mask is not layer_module.Layer.compute_mask
+    if not has_mask and not makes_mask:
+        return [None] * count
+    if makes_mask:
+        out_mask = _probe_mask(layer, inputs, input_masks if has_mask else None)
+    else:
+        out_mask = input_masks if layer.supports_masking else None
+    if count == 1:
+        return [out_mask[0] if isinstance(out_mask, (list, tuple)) else out_mask]
+    if isinstance(out_mask, (list, tuple)):
+        return (nest.flatten(list(out_mask)) + [None] * count)[:count]
+    return [out_mask] * count
+
+
+def _probe_mask(layer, inputs, masks):
+    """`layer.compute_mask` run on fake tensors of the symbolic shapes, its results as KerasTensors."""
+    results = []
+    for fill in (2, 3):
+        fake = _fake_kwargs({"inputs": inputs, "masks": masks}, fill)
+        try:
+            results.append(_run_compute_mask(layer, fake["inputs"], fake["masks"]))
+        except (RuntimeError, NotImplementedError, TypeError, ValueError, IndexError):
+            return None
+    if any(isinstance(result, KerasTensor) for result in results):
+        return results[0] if all(result is results[0] for result in results) else None
+
+    def to_symbolic(first, second):
+        if not isinstance(first, torch.Tensor) or not isinstance(second, torch.Tensor):
+            return first if isinstance(first, KerasTensor) else None
+        shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
+        return KerasTensor(shape, backend.dtype_name(first.dtype), name=f"{layer.name}/mask")
+
+    first, second = results
+    if isinstance(first, (list, tuple)):
+        return [to_symbolic(a, b) for a, b in zip(nest.flatten(list(first)), nest.flatten(list(second)))]
+    return to_symbolic(first, second)
+
+
+def _run_compute_mask(layer, inputs, masks):
+    """compute_mask on meta tensors; on CPU zeros when an op has no meta kernel."""
+    with torch.no_grad():
+        try:
+            return layer.compute_mask(inputs, masks)
+        except (NotImplementedError, RuntimeError):
+            real = _real_kwargs({"inputs": inputs, "masks": masks}, torch.device("cpu"))
+            return layer.compute_mask(real["inputs"], real["masks"])
 
 
 def _dtype_of_inputs(inputs):
@@ -188,7 +374,13 @@ def _dtype_of_inputs(inputs):
 def infer_output(layer, inputs, kwargs):
     """(output shape(s), list of dtype names) of `layer` on symbolic `inputs`."""
     shapes = _symbolic_shapes(inputs)
-    if type(layer).compute_output_shape is layer_module.Layer.compute_output_shape:
+    own = getattr(layer, "_infer_symbolic_output", None)
+    if own is not None:
+        return own(inputs, kwargs)
+    # compute_output_shape(input_shape) sees neither symbolic keyword tensors nor call options such as
+    # `return_attention_scores=True`: such calls are probed.
+    call_options = any(key not in ("training", "mask") for key in kwargs)
+    if type(layer).compute_output_shape is layer_module.Layer.compute_output_shape or call_options:
         return probe(layer, shapes, _input_dtypes(inputs), kwargs)
     output_shape = layer.compute_output_shape(shapes)
     output_shape = _normalize_shape_result(output_shape)
@@ -246,7 +438,7 @@ def probe(layer, input_shape, dtypes, kwargs):
             torch_dtype = backend.standardize_dtype(dtype)
             tensors.append(torch.zeros(concrete, dtype=torch_dtype, device="meta"))
         args = tensors if multi else tensors[0]
-        outputs = _run_fake(layer, args, kwargs)
+        outputs = _run_fake(layer, args, _fake_kwargs(kwargs, fill))
         results.append(outputs)
     first, second = results
     flat_first = first if isinstance(first, (list, tuple)) else [first]
@@ -258,6 +450,31 @@ def probe(layer, input_shape, dtypes, kwargs):
     if isinstance(first, (list, tuple)):
         return shapes, out_dtypes
     return shapes[0], out_dtypes
+
+
+def _fake_kwargs(kwargs, fill):
+    """Keyword arguments with each KerasTensor replaced by a meta tensor of its shape."""
+    if not any_symbolic(kwargs):
+        return kwargs
+
+    def fake(value):
+        if isinstance(value, KerasTensor):
+            dtype = backend.standardize_dtype(value.dtype)
+            return torch.zeros(_concrete(value.shape, fill), dtype=dtype, device="meta")
+        return value
+
+    return nest.map_structure(fake, kwargs)
+
+
+def _real_kwargs(kwargs, device):
+    """Meta tensors among keyword arguments as CPU zeros (the fallback of `_run_fake`)."""
+
+    def real(value):
+        if isinstance(value, torch.Tensor) and value.device.type == "meta":
+            return torch.zeros(value.shape, dtype=value.dtype, device=device)
+        return value
+
+    return nest.map_structure(real, kwargs)
 
 
 def _run_fake(layer, args, kwargs):
@@ -279,7 +496,7 @@ def _run_fake(layer, args, kwargs):
             real_args = [a.to(device) for a in real_args]
             stateful_backup = _snapshot_states(layer)
             try:
-                return layer(real_args if isinstance(args, list) else real_args[0], **kwargs)
+                return layer(real_args if isinstance(args, list) else real_args[0], **_real_kwargs(kwargs, device))
             finally:
                 _restore_states(layer, stateful_backup)
     finally:
@@ -423,21 +640,42 @@ def int_shape(value):
     return tuple(np.shape(value))
 
 
-_TENSOR_OPS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv}
+_TENSOR_OPS = {
+    "add": operator.add,
+    "subtract": operator.sub,
+    "multiply": operator.mul,
+    "divide": operator.truediv,
+    "floordiv": operator.floordiv,
+    "mod": operator.mod,
+    "pow": operator.pow,
+    "matmul": operator.matmul,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "logical_and": operator.and_,
+    "logical_or": operator.or_,
+    "logical_xor": operator.xor,
+}
+_UNARY_OPS = {"negative": operator.neg, "abs": operator.abs, "logical_not": torch.logical_not}
 
 
 class TensorOp(layer_module.Layer):
-    """Arithmetic between symbolic tensors (`x + y`, `2 * x`) recorded as a layer.
+    """Arithmetic on symbolic tensors (`x + y`, `2 * x`, `-x`, `x ** 2`, `x > 0`) recorded as a layer.
 
     Args:
-        op: one of 'add', 'subtract', 'multiply', 'divide'.
+        op: a binary op ('add', 'subtract', 'multiply', 'divide', 'floordiv', 'mod', 'pow', 'matmul',
+            'greater', 'greater_equal', 'less', 'less_equal', 'logical_and', 'logical_or',
+            'logical_xor') or a unary one ('negative', 'abs', 'logical_not').
         constant: the non-tensor operand, or None when both operands are tensors.
         reverse: True when the constant is the left operand.
     """
 
     def __init__(self, op, constant=None, reverse=False, **kwargs):
-        if op not in _TENSOR_OPS:
-            raise ValueError(f"TensorOp expects `op` in {sorted(_TENSOR_OPS)}. Received: op={op!r}")
+        if op not in _TENSOR_OPS and op not in _UNARY_OPS:
+            raise ValueError(
+                f"TensorOp expects `op` in {sorted(_TENSOR_OPS) + sorted(_UNARY_OPS)}. Received: op={op!r}"
+            )
         kwargs.setdefault("name", backend.unique_object_name(f"tf_op_{op}"))
         super().__init__(**kwargs)
         self.op = op
@@ -446,6 +684,8 @@ class TensorOp(layer_module.Layer):
         self.supports_masking = True
 
     def call(self, inputs):
+        if self.op in _UNARY_OPS:
+            return _UNARY_OPS[self.op](inputs)
         fn = _TENSOR_OPS[self.op]
         if isinstance(inputs, (list, tuple)):
             return fn(inputs[0], inputs[1])
@@ -455,6 +695,45 @@ class TensorOp(layer_module.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"op": self.op, "constant": self.constant, "reverse": self.reverse})
+        return config
+
+
+class SlicingOpLambda(layer_module.Layer):
+    """`x[key]` on a symbolic tensor, recorded as a layer (tf.keras 2's SlicingOpLambda).
+
+    The key travels as the call's `slice_spec` argument in tf.keras 2's JSON form (see
+    `symbolic_ops.encode_slice_spec`), so functional configs hold it in their inbound nodes as
+    tf.keras writes them, and tf.keras 2 configs load.
+
+    Args:
+        function: '__operators__.getitem' (the only function tf.keras 2 records here).
+    """
+
+    _autocast_inputs = False
+
+    def __init__(self, function="__operators__.getitem", **kwargs):
+        if function != "__operators__.getitem":
+            raise ValueError(
+                f"SlicingOpLambda expects function='__operators__.getitem'. Received: function={function!r}"
+            )
+        kwargs.setdefault("name", backend.unique_object_name("tf.__operators__.getitem"))
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs, slice_spec=None):
+        return symbolic_ops.apply_slice(inputs, symbolic_ops.decode_slice_spec(slice_spec))
+
+    def compute_output_shape(self, input_shape, slice_spec=None):
+        if slice_spec is None and self._inbound_nodes:
+            slice_spec = self._inbound_nodes[0].call_kwargs.get("slice_spec")
+        return symbolic_ops.sliced_shape(tuple(input_shape), symbolic_ops.decode_slice_spec(slice_spec))
+
+    def _infer_symbolic_output(self, inputs, kwargs):
+        return self.compute_output_shape(inputs.shape, kwargs.get("slice_spec")), [inputs.dtype]
+
+    def get_config(self):
+        config = super().get_config()
+        config["function"] = self.function
         return config
 
 
@@ -612,4 +891,33 @@ class AddLoss(layer_module.Layer):
     def get_config(self):
         config = super().get_config()
         config["unconditional"] = self.unconditional
+        return config
+
+
+class AddMetric(layer_module.Layer):
+    """Logs its input as the metric `metric_name` on every call and returns it (a symbolic `model.add_metric`).
+
+    Args:
+        aggregation: 'mean' (or None, the same).
+        metric_name: the metric's log name.
+    """
+
+    _autocast_inputs = False
+
+    def __init__(self, aggregation="mean", metric_name=None, **kwargs):
+        super().__init__(**kwargs)
+        if aggregation not in ("mean", None):
+            raise ValueError(f"AddMetric expects aggregation='mean'. Received: aggregation={aggregation!r}")
+        if not metric_name:
+            raise ValueError(f"AddMetric '{self.name}' needs a `metric_name`. Received: metric_name={metric_name!r}")
+        self.aggregation = aggregation
+        self.metric_name = metric_name
+
+    def call(self, inputs):
+        self.add_metric(inputs, name=self.metric_name, aggregation=self.aggregation)
+        return inputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"aggregation": self.aggregation, "metric_name": self.metric_name})
         return config

@@ -21,6 +21,14 @@ def dynamic_losses_seen():
     return _CALL_LOSSES_SEEN[0]
 
 
+# Set once a layer adds a metric value while being called, so models collect them after each step.
+_CALL_METRICS_SEEN = [False]
+
+
+def added_metrics_seen():
+    return _CALL_METRICS_SEEN[0]
+
+
 _BASE_KWARGS = (
     "name",
     "trainable",
@@ -155,6 +163,9 @@ class Layer(torch.nn.Module):
         self._activity_losses = []
         self._extra_losses = []
         self._call_losses = []
+        # add_metric: (name, value) pairs of the last call, and every name added so far (in order).
+        self._call_metrics = []
+        self._metric_names = []
         self._initial_weights = kwargs.get("weights")
         self._inbound_nodes = []
         self._outbound_nodes = []
@@ -223,6 +234,8 @@ class Layer(torch.nn.Module):
                 input_spec._check_input_spec(self, self.input_spec, shapes)
         if self._call_losses:
             self._call_losses = []
+        if self._call_metrics:
+            self._call_metrics = []
         if kwargs:
             if not self._call_takes_mask:
                 kwargs.pop("mask", None)
@@ -249,12 +262,22 @@ class Layer(torch.nn.Module):
         return inputs.to(self._torch_dtype)
 
     def _convert_inputs(self, inputs):
-        """NumPy / list inputs as tensors of the layer's float dtype, on the device of its weights."""
+        """NumPy / list inputs as tensors of the layer's float dtype, on the device of its weights.
+
+        Floating tensors in a list or nested structure take the layer's dtype too (tf.keras 2
+        autocasts the first argument's floating tensors: `Add(dtype='float64')` on float32 inputs
+        gives float64, Concatenate of float32 and float64 gives float32).
+        """
         dtype = self._torch_dtype if self._torch_dtype.is_floating_point else None
         device = self._current_device()
+        autocast = dtype is not None and self._autocast_inputs
 
         def convert(value):
-            if value is None or isinstance(value, torch.Tensor):
+            if value is None:
+                return value
+            if isinstance(value, torch.Tensor):
+                if autocast and value.dtype != dtype and value.is_floating_point():
+                    return self._cast_input(value)
                 return value
             tensor = nest.to_tensor(value)
             if dtype is not None and tensor.is_floating_point():
@@ -443,6 +466,41 @@ class Layer(torch.nn.Module):
             else:
                 self._call_losses.append(loss)
                 _CALL_LOSSES_SEEN[0] = True
+
+    def add_metric(self, value, name=None, aggregation="mean", **kwargs):
+        """Logs `value` (a tensor computed in `call`) as the metric `name`, averaged over the epoch.
+
+        As tf.keras 2's `add_metric`: each call adds the value's elements to a running mean (a scalar
+        counts once per batch), shown under `name` in the logs, History and `evaluate` results.
+
+        Args:
+            value: a tensor (or number) computed during `call`.
+            name: the metric's log name (required).
+            aggregation: 'mean' (or None, the same).
+        """
+        kwargs.pop("synchronization", None)
+        if kwargs:
+            raise TypeError(f"add_metric got unexpected keyword argument(s): {', '.join(map(repr, kwargs))}.")
+        if aggregation not in ("mean", None):
+            raise ValueError(
+                f"add_metric expects aggregation='mean' (or None). Received: aggregation={aggregation!r}"
+            )
+        if not name:
+            raise ValueError(
+                "Please provide a name for your metric like `self.add_metric(K.sum(inputs), name='mean_activation')`. "
+                f"Received: name={name!r}"
+            )
+        if _keras_tensor().any_symbolic(value):
+            raise ValueError(
+                f"Layer '{self.name}' got a symbolic tensor in add_metric(); call add_metric() inside `call` with "
+                "the call's tensors, or on a functional Model with a tensor computed from its inputs."
+            )
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(value, dtype=backend.standardize_dtype(backend.floatx()))
+        self._call_metrics.append((name, value))
+        if name not in self._metric_names:
+            self._metric_names.append(name)
+        _CALL_METRICS_SEEN[0] = True
 
     @property
     def losses(self):

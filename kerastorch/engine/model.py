@@ -116,6 +116,21 @@ class Model(layer_module.Layer):
         return model_graph.pack_outputs(self, self._graph.outputs)
 
     @property
+    def input_mask(self):
+        """The masks of the model's inputs (None: Inputs carry no mask), as tf.keras 2."""
+        if self._graph is None:
+            return None
+        masks = [tensor._keras_mask for tensor in self._graph.inputs]
+        return masks[0] if len(masks) == 1 else masks
+
+    @property
+    def output_mask(self):
+        """The symbolic masks of the model's outputs (None where unmasked), as tf.keras 2."""
+        if self._graph is None:
+            return None
+        return model_graph.pack_outputs(self, [tensor._keras_mask for tensor in self._graph.outputs])
+
+    @property
     def input_names(self):
         if self._graph is not None:
             return [layer.name for layer in self._graph.input_layers]
@@ -198,6 +213,10 @@ class Model(layer_module.Layer):
         return model_graph.pack_outputs(self, flat_outputs)
 
     def compute_mask(self, inputs, mask=None):
+        if self._graph is not None and kt.any_symbolic(inputs):
+            # Symbolic inputs give symbolic masks (tf.keras 2): KerasTensors, None where unmasked.
+            masks = None if mask is None else list(mask) if isinstance(mask, (list, tuple)) else [mask]
+            return model_graph.pack_outputs(self, self._graph.symbolic_masks(masks))
         return model_graph.compute_mask(self, inputs, mask)
 
     # -----------------------------------------------------------------------------------------
@@ -285,7 +304,18 @@ class Model(layer_module.Layer):
     def metrics_names(self):
         if self._compiled is None:
             return []
-        return self._compiled.metrics_names
+        names = list(self._compiled.metrics_names)
+        # add_metric names: those known from the graph's construction, then those first seen in a step.
+        for name in self._added_metric_names() + list(self._compiled.added_metrics):
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _added_metric_names(self):
+        names = []
+        for layer in [self] + self._all_sublayers():
+            names.extend(name for name in layer._metric_names if name not in names)
+        return names
 
     @property
     def metrics(self):
@@ -300,7 +330,12 @@ class Model(layer_module.Layer):
             if id(tracker) not in views:
                 views[id(tracker)] = _LossMetric(tracker)
             found.append(views[id(tracker)])
-        return found + [metric for per_output in compiled.metric_objects for _, metric, _ in per_output]
+        found += [metric for per_output in compiled.metric_objects for _, metric, _ in per_output]
+        for tracker in compiled.added_metrics.values():
+            if id(tracker) not in views:
+                views[id(tracker)] = _LossMetric(tracker)
+            found.append(views[id(tracker)])
+        return found
 
     def reset_metrics(self):
         """Resets the state of the loss and metric accumulators."""
@@ -316,11 +351,17 @@ class Model(layer_module.Layer):
     # -----------------------------------------------------------------------------------------
     def train_step(self, data):
         """One optimization step on a batch `(x, y, sample_weight)` (lists per input/output)."""
-        return model_steps.train_step(self, data)
+        logs = model_steps.train_step(self, data)
+        if layer_module.added_metrics_seen() and self._compiled is not None:
+            self._compiled.update_added_metrics(self)
+        return logs
 
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights."""
-        return model_steps.test_step(self, data)
+        logs = model_steps.test_step(self, data)
+        if layer_module.added_metrics_seen() and self._compiled is not None:
+            self._compiled.update_added_metrics(self)
+        return logs
 
     def predict_step(self, data):
         """The model outputs for a batch."""
@@ -542,6 +583,31 @@ class Model(layer_module.Layer):
         if others:
             super().add_loss(others, inputs)
 
+    def add_metric(self, value, name=None, aggregation="mean", **kwargs):
+        """Logs a metric: a symbolic tensor of a functional model (an `AddMetric` layer in its graph,
+        as tf.keras 2), or a tensor computed during `call`.
+
+        Args:
+            value: a KerasTensor computed from the model's inputs, or a tensor.
+            name: the metric's log name (required).
+            aggregation: 'mean' (or None, the same).
+        """
+        if not kt.any_symbolic(value):
+            return super().add_metric(value, name=name, aggregation=aggregation, **kwargs)
+        if self._graph is None:
+            raise ValueError(
+                f"Model '{self.name}' got a symbolic metric in add_metric(), but it is not a functional model: "
+                "symbolic metrics must be computed from the inputs of a Model(inputs, outputs)."
+            )
+        if kwargs:
+            raise TypeError(f"add_metric got unexpected keyword argument(s): {', '.join(map(repr, kwargs))}.")
+        if not name:
+            raise ValueError(
+                f"Please provide a name for your metric like `model.add_metric(K.mean(x), name='mean_x')`. "
+                f"Received: name={name!r}"
+            )
+        self._insert_ancillary([kt.AddMetric(aggregation=aggregation, metric_name=name)(value)])
+
     def _insert_ancillary(self, tensors):
         """Makes the layer calls computing `tensors` part of the graph (run with it, saved with it)."""
         for layer in self._graph.add_ancillary(tensors):
@@ -577,11 +643,11 @@ class Model(layer_module.Layer):
             by_sorted_key = dict(zip(sorted(config["output_layers"]), outputs))
             outputs = {name: by_sorted_key[name] for name in config["output_layers"]}
         model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
-        # tf.keras 2 restores symbolic add_loss losses: their AddLoss layers are in the config.
+        # tf.keras 2 restores symbolic add_loss/add_metric: their AddLoss/AddMetric layers are in the config.
         ancillary = [
             node.output_tensors[0]
             for layer in created
-            if isinstance(layer, kt.AddLoss)
+            if isinstance(layer, (kt.AddLoss, kt.AddMetric))
             for node in layer._inbound_nodes
         ]
         if ancillary:

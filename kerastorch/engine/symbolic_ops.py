@@ -145,3 +145,142 @@ def resolve(name):
             f"Unknown symbolic function {name!r}: kerastorch.{family} has no tensor function {function_name!r}."
         )
     return function
+
+
+# ---------------------------------------------------------------------------------------------
+# Slicing (`x[:, 0]`, `x[..., ::-1]`): the key in tf.keras 2's JSON form, the sliced shape, and
+# slicing a torch tensor (torch slices take no negative steps).
+# ---------------------------------------------------------------------------------------------
+_ELLIPSIS = {"class_name": "__ellipsis__"}
+
+
+def encode_slice_spec(key):
+    """A `__getitem__` key in tf.keras 2's JSON form: slices as `{"start", "stop", "step"}` dicts,
+    `...` as `{"class_name": "__ellipsis__"}`, None (new axis) and ints as they are; a tuple as a list.
+
+    Args:
+        key: an int, slice, None, Ellipsis, or a tuple of them.
+    """
+    if isinstance(key, tuple):
+        return [_encode_slice_item(item, key) for item in key]
+    return _encode_slice_item(key, key)
+
+
+def _index_int(value, key):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(
+            f"Symbolic tensors are sliced with ints, slices, None and `...`; slice bounds must be ints or None. "
+            f"Received the key {key!r}."
+        )
+    return int(value.__index__())
+
+
+def _encode_slice_item(item, key):
+    if item is Ellipsis:
+        return dict(_ELLIPSIS)
+    if item is None:
+        return None
+    if isinstance(item, slice):
+        return {"start": _index_int(item.start, key), "stop": _index_int(item.stop, key), "step": _index_int(item.step, key)}
+    if isinstance(item, bool) or not hasattr(item, "__index__"):
+        raise TypeError(
+            "Symbolic tensors are sliced with ints, slices, None and `...` (as tf.keras 2); for tensor or list "
+            f"indices use a Lambda layer. Received the key {key!r}."
+        )
+    return int(item.__index__())
+
+
+def decode_slice_spec(spec):
+    """The `__getitem__` key written by `encode_slice_spec` (lists become tuples).
+
+    Args:
+        spec: the JSON form of a key.
+    """
+    if isinstance(spec, (list, tuple)):
+        return tuple(_decode_slice_item(item) for item in spec)
+    return _decode_slice_item(spec)
+
+
+def _decode_slice_item(item):
+    if isinstance(item, dict):
+        if item.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        if set(item) <= {"start", "stop", "step"}:
+            return slice(item.get("start"), item.get("stop"), item.get("step"))
+        raise ValueError(f"Unknown slice_spec entry {item!r}: expected a slice dict, an ellipsis, an int or None.")
+    if item is None or isinstance(item, int):
+        return item
+    raise ValueError(f"Unknown slice_spec entry {item!r}: expected a slice dict, an ellipsis, an int or None.")
+
+
+def _expand_key(key, ndim):
+    """The key as a tuple with `...` replaced by full slices; checks the number of indexed axes."""
+    items = key if isinstance(key, tuple) else (key,)
+    ellipses = sum(1 for item in items if item is Ellipsis)
+    if ellipses > 1:
+        raise ValueError(f"A slice may hold at most one `...`. Received the key {key!r}.")
+    consumed = sum(1 for item in items if item is not None and item is not Ellipsis)
+    if consumed > ndim:
+        raise ValueError(f"Too many indices for a tensor of rank {ndim}: the key {key!r} indexes {consumed} axes.")
+    expanded = []
+    for item in items:
+        if item is Ellipsis:
+            expanded.extend([slice(None)] * (ndim - consumed))
+        else:
+            expanded.append(item)
+    if not ellipses:
+        expanded.extend([slice(None)] * (ndim - consumed))
+    return expanded
+
+
+def sliced_shape(shape, key):
+    """The shape of `tensor[key]` for a tensor of `shape` (None for unknown dimensions).
+
+    Args:
+        shape: tuple of ints or None.
+        key: an int, slice, None, Ellipsis, or a tuple of them.
+    """
+    result, axis = [], 0
+    for item in _expand_key(key, len(shape)):
+        if item is None:
+            result.append(1)
+            continue
+        size = shape[axis]
+        if isinstance(item, slice):
+            if item.step == 0:
+                raise ValueError(f"Slice steps cannot be zero. Received the key {key!r}.")
+            result.append(None if size is None else len(range(size)[item]))
+        elif size is not None and not -size <= item < size:
+            raise ValueError(f"Index {item} is out of bounds for axis {axis} of size {size} (key {key!r}).")
+        axis += 1
+    return tuple(result)
+
+
+def apply_slice(tensor, key):
+    """`tensor[key]` with tf's semantics, negative slice steps included.
+
+    Args:
+        tensor: a torch tensor.
+        key: an int, slice, None, Ellipsis, or a tuple of them.
+    """
+    expanded = _expand_key(key, tensor.dim())
+    axis, flips, plain = 0, [], []
+    for item in expanded:
+        if isinstance(item, slice) and item.step is not None and item.step < 0:
+            size = tensor.shape[axis]
+            indices = range(size)[item]
+            flips.append(axis)
+            if len(indices):
+                # The same elements, read forwards on the axis reversed.
+                start = size - 1 - indices.start
+                item = slice(start, start + len(indices) * -item.step, -item.step)
+            else:
+                item = slice(0, 0)
+        plain.append(item)
+        if item is not None:
+            axis += 1
+    if flips:
+        tensor = tensor.flip(flips)
+    return tensor[tuple(plain)]
