@@ -66,6 +66,13 @@ LAYER_ARGS = {
     "ConvLSTM3D": dict(filters=2, kernel_size=2, data_format="channels_first", return_state=True),
     "ConvLSTM2DCell": dict(filters=2, kernel_size=3, strides=2),
     "Embedding": dict(input_dim=10, output_dim=3, mask_zero=True, input_length=4),
+    "Rescaling": dict(scale=[0.5, 2.0], offset=-1.0),
+    "CenterCrop": dict(height=2, width=3),
+    "Resizing": dict(height=4, width=5, interpolation="bicubic", crop_to_aspect_ratio=True),
+    "CategoryEncoding": dict(num_tokens=4, output_mode="count"),
+    "Discretization": dict(bin_boundaries=[0.0, 1.5], output_mode="one_hot"),
+    "Normalization": dict(axis=(1, 2), mean=[1.0, 2.0], variance=4.0),
+    "GroupNormalization": dict(groups=4, axis=1, gamma_regularizer="l2"),
     "Dot": dict(axes=1, normalize=True),
     "Concatenate": dict(axis=1),
     "TimeDistributed": dict(layer=KL.Dense(3)),
@@ -81,6 +88,7 @@ LAYER_ARGS = {
     "MaxoutDense": dict(output_dim=3),
     "InputLayer": dict(input_shape=(3,)),
     "TorchModuleWrapper": dict(module=torch.nn.Linear(3, 2)),
+    "MultiHeadAttention": dict(num_heads=2, key_dim=3, attention_axes=1),
 }
 # Layers whose config holds pickled Python objects: they load only with safe mode off.
 PICKLED_CONFIG = {"TorchModuleWrapper": "module"}
