@@ -175,6 +175,11 @@ class Normalization(preprocessing_adapt.PreprocessingLayer):
             "_static_variance", torch.as_tensor(variance, dtype=dtype).reshape(self._broadcast_shape), False
         )
 
+    def _adapted_batch_input_shape(self, rank):
+        # tf.keras 2 records (None, ..., None), which its own load_model cannot rebuild (the kept axes
+        # need sizes); the kept sizes are written here so saved models load again.
+        return tuple(self._broadcast_shape[a] if a in self._keep_axis else None for a in range(rank))
+
     def _statistics(self):
         if self.input_mean is not None:
             return self._static_mean, self._static_variance

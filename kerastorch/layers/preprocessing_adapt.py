@@ -108,16 +108,20 @@ class PreprocessingLayer(Layer):
             batch = self._adapt_tensor(batch)
             if not self.built:
                 shape = (None,) + tuple(batch.shape[1:])
+                self._build_on(shape, batch.device)
                 if self._batch_input_shape is None:
                     # tf.keras 2 records the adapted rank as the layer's batch input shape.
-                    self._batch_input_shape = (None,) * batch.ndim
-                self._build_on(shape, batch.device)
+                    self._batch_input_shape = self._adapted_batch_input_shape(batch.ndim)
             self.update_state(batch)
             seen = True
         if not seen:
             raise ValueError(f"{name}.adapt received no data (an empty array or generator).")
         self.finalize_state()
         self._is_adapted = True
+
+    def _adapted_batch_input_shape(self, rank):
+        """The batch input shape recorded by adapt: every size unknown, as tf.keras 2."""
+        return (None,) * rank
 
     def _adapt_tensor(self, batch):
         if isinstance(batch, torch.Tensor):

@@ -130,8 +130,8 @@ def test_normalization_weights_are_named_and_shaped_as_tf_keras():
     assert [tuple(w.shape) for w in layer.weights] == [(2, 3), (2, 3), ()]
     assert layer.weights[2].dtype == torch.int64 and int(layer.count) == 10
     assert not layer.trainable_weights
-    # tf.keras 2 records the adapted rank, so an adapted layer can start a Sequential.
-    assert layer.get_config()["batch_input_shape"] == [None, None, None]
+    # The adapted rank (and the kept sizes) become the batch input shape: the layer can start a Sequential.
+    assert layer.get_config()["batch_input_shape"] == [None, 2, 3]
     assert layers.Normalization(mean=1.0, variance=2.0).weights == []
 
 
