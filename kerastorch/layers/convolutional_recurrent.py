@@ -65,6 +65,8 @@ class _ConvRNN(recurrent_base.RNN):
         # tf.keras's convolutional RNNs keep `time_major` in their config but always run batch-major.
         super().__init__(cell, return_sequences, return_state, go_backwards, stateful, False, False, **kwargs)
         self.rank = int(rank)
+        # tf.keras builds the cell in the layer's name scope: `conv_lstm2d/kernel:0`.
+        object.__setattr__(cell, "_in_owner_name_scope", True)
         self._time_major_config = bool(time_major)
         self._spatial_shape = None
 
@@ -184,9 +186,6 @@ class _ConvRNN(recurrent_base.RNN):
             return h, [h, _keras_layout(c, data_format)]
 
         return step
-
-    def _weight_keras_names(self):
-        return [f"{self.name}/{spec.name}:0" for _, spec in self._ordered_entries()]
 
     def _rnn_config(self):
         config = super()._rnn_config()

@@ -38,7 +38,8 @@ def _qualified_weight_names(layer):
     def walk(current, path):
         prefixes[id(current)] = path
         for sub in current._sublayers():
-            walk(sub, f"{path}/{sub.name}")
+            # A sub-layer built in its owner's name scope (a ConvLSTM's cell) adds no name of its own.
+            walk(sub, path if getattr(sub, "_in_owner_name_scope", False) else f"{path}/{sub.name}")
 
     walk(layer, layer.name)
     return [f"{prefixes[id(owner)]}/{spec.name}:0" for owner, spec in layer._ordered_entries()]

@@ -89,6 +89,19 @@ def test_bidirectional_conv_lstm_matches_tf_keras():
     np.testing.assert_allclose(numpy(layer(torch.as_tensor(x))), REFS["bidirectional/y"], atol=1e-5)
 
 
+def test_bidirectional_weight_names_are_tf_keras_names():
+    layer = Bidirectional(ConvLSTM2D(2, 3, padding="same", name="conv_lstm2d"), name="bidirectional")
+    models.Sequential([layers.InputLayer((3, 4, 4, 1)), layer])
+    # tf.keras 2.15's names for this model (the cell adds no name scope).
+    expected = [
+        f"bidirectional/{direction}_conv_lstm2d/{weight}:0"
+        for direction in ("forward", "backward")
+        for weight in ("kernel", "recurrent_kernel", "bias")
+    ]
+    assert layer._weight_keras_names() == expected
+    assert [w.name for w in layer.weights] == expected
+
+
 def test_h5_model_written_by_tf_keras_loads_and_predicts_the_same():
     model = models.load_model(os.path.join(DATA, "conv_lstm2d_tfk2.h5"), compile=False)
     conv = model.layers[0]
