@@ -180,6 +180,17 @@ def test_adapted_normalization_trains_in_front_of_dense():
     np.testing.assert_allclose(model.layers[0](x).numpy().mean(axis=0), np.zeros(3), atol=1e-5)
 
 
+def test_sequential_starting_with_an_adapted_normalization_saves_and_loads(tmp_path):
+    x = np.random.RandomState(5).normal(1.0, 2.0, size=(12, 3)).astype("float32")
+    normalizer = layers.Normalization()
+    normalizer.adapt(x)
+    model = models.Sequential([normalizer, layers.Dense(2)])
+    model.save(str(tmp_path / "model.h5"))
+    loaded = models.load_model(str(tmp_path / "model.h5"), compile=False)
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(loaded.layers[0].get_weights()[1], x.var(axis=0), rtol=1e-5)
+
+
 def test_discretization_summary_weight_from_tf_keras_sets_the_bins():
     layer = layers.Discretization(num_bins=5)
     layer.build((None, 3))
