@@ -244,6 +244,19 @@ def test_dropout_is_inactive_at_inference_and_active_in_training():
     assert not np.allclose(trained, numpy(plain(x)), atol=1e-3)
 
 
+def test_sequence_fast_path_equals_cell_steps_with_the_same_dropout_masks():
+    torch.manual_seed(1)
+    layer = ConvLSTM2D(2, 3, padding="same", dropout=0.4, recurrent_dropout=0.3, return_sequences=True)
+    x = torch.as_tensor(np.random.default_rng(1).normal(size=(2, 3, 4, 5, 2)).astype("float32"))
+    sequence = layer(x, training=True)
+    # The masks drawn for the sequence stay cached in the cell until the next sequence.
+    cell = layer.cell
+    h = c = torch.zeros((2, 4, 5, 2))
+    for t in range(3):
+        output, (h, c) = cell.call(x[:, t], [h, c], training=True)
+        np.testing.assert_allclose(numpy(sequence[:, t]), numpy(output), atol=1e-6)
+
+
 def test_conv_rnn2d_with_the_keras_2_cell_equals_conv_lstm2d():
     layer, x = _reference_layer("2d_same_seq_state")
     cell = ConvLSTM2DCell(2, 2, padding="same")
