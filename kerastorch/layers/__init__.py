@@ -12,6 +12,9 @@ from kerastorch.layers.advanced_activations import PReLU  # noqa: F401
 from kerastorch.layers.advanced_activations import ReLU  # noqa: F401
 from kerastorch.layers.advanced_activations import Softmax  # noqa: F401
 from kerastorch.layers.advanced_activations import ThresholdedReLU  # noqa: F401
+from kerastorch.layers.attention import AdditiveAttention  # noqa: F401
+from kerastorch.layers.attention import Attention  # noqa: F401
+from kerastorch.layers.attention import MultiHeadAttention  # noqa: F401
 from kerastorch.layers.convolutional import Conv1D  # noqa: F401
 from kerastorch.layers.convolutional import Conv1DTranspose  # noqa: F401
 from kerastorch.layers.convolutional import Conv2D  # noqa: F401
@@ -286,6 +289,9 @@ __all__ = [
     "TorchModuleWrapper",
     "CuDNNLSTM",
     "CuDNNGRU",
+    "Attention",
+    "AdditiveAttention",
+    "MultiHeadAttention",
 ]
 
 # Keras 1 arguments (`Dense(output_dim=...)`, `Convolution2D(32, 3, 3)`) convert with a warning.

@@ -88,6 +88,7 @@ LAYER_ARGS = {
     "MaxoutDense": dict(output_dim=3),
     "InputLayer": dict(input_shape=(3,)),
     "TorchModuleWrapper": dict(module=torch.nn.Linear(3, 2)),
+    "MultiHeadAttention": dict(num_heads=2, key_dim=3, attention_axes=1),
 }
 # Layers whose config holds pickled Python objects: they load only with safe mode off.
 PICKLED_CONFIG = {"TorchModuleWrapper": "module"}
