@@ -342,6 +342,10 @@ class Discretization(preprocessing_adapt.PreprocessingLayer):
         self.sparse = sparse
         self._boundary_tensors = {}
 
+    # Weights whose saved length may differ from the built one (tf.keras declares `summary` as
+    # shape (2, None)); `_assign_weight` checks them, so file loaders skip their shape check.
+    _variable_shape_weights = ("summary",)
+
     def build(self, input_shape):
         if self.input_bin_boundaries is not None:
             return

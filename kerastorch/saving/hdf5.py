@@ -284,7 +284,8 @@ def _assign_layer(layer, values, position, saved_name, skip_mismatch, name_map, 
     checked = []
     for (owner, spec), value in zip(entries, values):
         expected = tuple(spec.keras_shape)
-        if tuple(value.shape) != expected:
+        variable = spec.name in getattr(owner, "_variable_shape_weights", ())  # the layer checks it
+        if tuple(value.shape) != expected and not variable:
             message = (
                 f"{who}: weight '{spec.name}' has shape {expected}, but the saved weight has shape "
                 f"{tuple(value.shape)}."

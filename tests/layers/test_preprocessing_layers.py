@@ -201,6 +201,17 @@ def test_discretization_summary_weight_from_tf_keras_sets_the_bins():
     np.testing.assert_array_equal(layer(REFERENCES["disc_adapt_normal/x"]).numpy(), REFERENCES["disc_adapt_normal/y"])
 
 
+def test_adapted_discretization_model_saves_and_loads_with_its_summary(tmp_path):
+    layer = layers.Discretization(num_bins=5)
+    layer.build((None, 3))
+    layer.set_weights([REFERENCES["disc_adapt_normal/w0"]])
+    model = models.Sequential([layers.Input((3,)), layer])
+    model.save(str(tmp_path / "discretization.h5"))
+    loaded = models.load_model(str(tmp_path / "discretization.h5"), compile=False)
+    np.testing.assert_array_equal(np.asarray(loaded.layers[-1].bin_boundaries), REFERENCES["disc_adapt_normal/bins"])
+    np.testing.assert_array_equal(loaded.predict(REFERENCES["disc_adapt_normal/x"]), REFERENCES["disc_adapt_normal/y"])
+
+
 def test_tf_keras_h5_model_loads_and_predicts():
     path = os.path.join(DATA, "preprocessing_tfk2.h5")
     model = models.load_model(path, compile=False)
