@@ -290,3 +290,11 @@ def test_layers_run_on_the_input_device():
     normalizer.adapt(torch.as_tensor(REFERENCES["norm_last/adapt"]).cuda())
     assert normalizer.mean.is_cuda
     np.testing.assert_allclose(normalizer.get_weights()[0], REFERENCES["norm_last/w0"], rtol=1e-5)
+
+
+def test_experimental_preprocessing_path_gives_the_same_classes():
+    from kerastorch.layers.experimental import preprocessing as experimental
+
+    assert experimental.Normalization is layers.Normalization and experimental.Rescaling is layers.Rescaling
+    normalizer = experimental.Normalization(mean=[1.0, 2.0], variance=[4.0, 1.0])
+    np.testing.assert_allclose(normalizer(np.array([[3.0, 2.0]], "float32")).numpy(), [[1.0, 0.0]])
