@@ -244,7 +244,12 @@ def sync_gradients(model, x):
 
 
 def _mean_trackers(compiled):
-    return [compiled._loss_tracker] + list(compiled._output_trackers.values())
+    """The running means summed over ranks: the loss, per-output losses and `add_metric` values."""
+    return (
+        [compiled._loss_tracker]
+        + list(compiled._output_trackers.values())
+        + list(getattr(compiled, "added_metrics", {}).values())
+    )
 
 
 def reduce_results(compiled):

@@ -29,9 +29,11 @@ kerastorch.backend.set_device("cpu")
 
 
 def make_model():
-    model = kerastorch.Sequential(
-        [layers.Dense(5, activation="tanh", input_shape=(4,)), layers.Dense(3, activation="softmax")]
-    )
+    inputs = layers.Input((4,))
+    hidden = layers.Dense(5, activation="tanh")(inputs)
+    model = kerastorch.Model(inputs, layers.Dense(3, activation="softmax")(hidden))
+    # One value per sample: its epoch mean is the same over any batching once summed over ranks.
+    model.add_metric(kerastorch.backend.sum(hidden, axis=-1), name="hidden_sum")
     model.compile(optimizers.SGD(learning_rate=0.1, momentum=0.5), "categorical_crossentropy", metrics=["acc"])
     return model
 
