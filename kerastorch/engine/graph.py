@@ -10,6 +10,7 @@ nested, as tf.keras writes them.
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
 from kerastorch.engine import nest
+from kerastorch.engine import shape_probe
 
 
 class Graph:
@@ -257,7 +258,7 @@ class Graph:
     def symbolic_masks(self, masks=None):
         """The output masks (KerasTensors or None) for input masks `masks` (KerasTensors or None per input).
 
-        Masks go from node to node by the run's rule (`keras_tensor.symbolic_output_masks`), as
+        Masks go from node to node by the run's rule (`shape_probe.symbolic_output_masks`), as
         tf.keras 2's `compute_mask` on symbolic inputs gives them.
         """
         if masks is None or all(mask is None for mask in masks):
@@ -269,7 +270,7 @@ class Graph:
                 in_masks = [current.get(id(tensor)) for tensor in inputs]
             else:
                 in_masks = current.get(id(inputs))
-            out_masks = kt.symbolic_output_masks(node.outbound_layer, inputs, len(node.output_tensors), in_masks)
+            out_masks = shape_probe.symbolic_output_masks(node.outbound_layer, inputs, len(node.output_tensors), in_masks)
             for tensor, mask in zip(node.output_tensors, out_masks):
                 current[id(tensor)] = mask
         return [current.get(id(tensor)) for tensor in self.outputs]

@@ -522,7 +522,9 @@ class Layer(torch.nn.Module):
     # -----------------------------------------------------------------------------------------
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`; the base layer probes `call` on meta tensors."""
-        return _keras_tensor().probe_output_shape(self, input_shape)
+        from kerastorch.engine import shape_probe
+
+        return shape_probe.probe_output_shape(self, input_shape)
 
     def compute_mask(self, inputs, mask=None):
         """The output mask: the input mask for layers that support masking, else None."""

@@ -11,6 +11,7 @@ from kerastorch.engine import layer as layer_module
 from kerastorch.engine import layer_weights
 from kerastorch.engine import model_graph
 from kerastorch.engine import model_steps
+from kerastorch.engine import op_layers
 from kerastorch.engine import training_api
 from kerastorch.engine import training_data
 
@@ -579,7 +580,7 @@ class Model(layer_module.Layer):
                     f"Model '{self.name}' got a symbolic loss in add_loss(), but it is not a functional model: "
                     "symbolic losses must be computed from the inputs of a Model(inputs, outputs)."
                 )
-            self._insert_ancillary([kt.AddLoss()(loss) for loss in symbolic])
+            self._insert_ancillary([op_layers.AddLoss()(loss) for loss in symbolic])
         if others:
             super().add_loss(others, inputs)
 
@@ -606,7 +607,7 @@ class Model(layer_module.Layer):
                 f"Please provide a name for your metric like `model.add_metric(K.mean(x), name='mean_x')`. "
                 f"Received: name={name!r}"
             )
-        self._insert_ancillary([kt.AddMetric(aggregation=aggregation, metric_name=name)(value)])
+        self._insert_ancillary([op_layers.AddMetric(aggregation=aggregation, metric_name=name)(value)])
 
     def _insert_ancillary(self, tensors):
         """Makes the layer calls computing `tensors` part of the graph (run with it, saved with it)."""
@@ -647,7 +648,7 @@ class Model(layer_module.Layer):
         ancillary = [
             node.output_tensors[0]
             for layer in created
-            if isinstance(layer, (kt.AddLoss, kt.AddMetric))
+            if isinstance(layer, (op_layers.AddLoss, op_layers.AddMetric))
             for node in layer._inbound_nodes
         ]
         if ancillary:

@@ -5,7 +5,7 @@ tensors of a functional model: the call becomes a `TFOpLambda` layer of the grap
 public function of those families goes through one wrapper (`symbolic_function` as a decorator,
 `wrap_namespace` as a pass over a module's public names). The wrapper costs one type check per
 argument on concrete tensors; with a KerasTensor among its arguments (lists included) it hands the
-call to `keras_tensor.record_function_call`, which stores the function by its public name
+call to `op_layers.record_function_call`, which stores the function by its public name
 (`"backend.sum"`) and the non-tensor arguments, and returns the symbolic output.
 
 This module imports nothing from kerastorch at import time: the backend uses it.
@@ -64,9 +64,9 @@ def _wrap(function, public_name):
 
 
 def _record(wrapper, args, kwargs):
-    from kerastorch.engine import keras_tensor
+    from kerastorch.engine import op_layers
 
-    return keras_tensor.record_function_call(wrapper, args, kwargs)
+    return op_layers.record_function_call(wrapper, args, kwargs)
 
 
 def symbolic_function(family):

@@ -3,9 +3,9 @@
 from kerastorch.engine import layer as _layer_module
 from kerastorch.engine.keras_tensor import Input
 from kerastorch.engine.keras_tensor import InputLayer
-from kerastorch.engine.keras_tensor import TensorOp
 from kerastorch.engine.layer import InputSpec
 from kerastorch.engine.layer import Layer
+from kerastorch.engine.op_layers import TensorOp
 from kerastorch.layers.advanced_activations import ELU  # noqa: F401
 from kerastorch.layers.advanced_activations import LeakyReLU  # noqa: F401
 from kerastorch.layers.advanced_activations import PReLU  # noqa: F401

@@ -10,7 +10,7 @@ from kerastorch import activations
 from kerastorch import backend as K
 from kerastorch import losses
 from kerastorch import metrics
-from kerastorch.engine import keras_tensor
+from kerastorch.engine import op_layers
 from kerastorch.layers import Dense
 from kerastorch.layers import Input
 from kerastorch.layers import Lambda
@@ -30,7 +30,7 @@ def _layer_of(tensor):
 def test_sum_records_a_tfoplambda_node_matching_numpy():
     x = Input(shape=(3, 4))
     total = K.sum(x, axis=-1, keepdims=True)
-    assert isinstance(_layer_of(total), keras_tensor.TFOpLambda)
+    assert isinstance(_layer_of(total), op_layers.TFOpLambda)
     assert total.shape == (None, 3, 1)
     data = _data((5, 3, 4))
     np.testing.assert_allclose(Model(x, total).predict(data), np.sum(data, axis=-1, keepdims=True), rtol=1e-6)
@@ -118,16 +118,16 @@ def test_config_stores_the_public_name_and_arguments():
     config = layer.get_config()
     assert config["function"] == "backend.sum"
     assert config["arguments"] == {"x": {"__keras_tensor__": 0}, "axis": -1, "keepdims": True}
-    clone = keras_tensor.TFOpLambda.from_config(config)
+    clone = op_layers.TFOpLambda.from_config(config)
     data = torch.tensor(_data((2, 4)))
     torch.testing.assert_close(clone([data]), data.sum(-1, keepdim=True))
 
 
 def test_unknown_function_name_is_rejected():
     with pytest.raises(ValueError, match="'numpy.sum'"):
-        keras_tensor.TFOpLambda("numpy.sum")
+        op_layers.TFOpLambda("numpy.sum")
     with pytest.raises(ValueError, match="no tensor function 'nope'"):
-        keras_tensor.TFOpLambda("backend.nope")
+        op_layers.TFOpLambda("backend.nope")
 
 
 def test_model_with_ops_round_trips_through_json(tmp_path):
@@ -212,7 +212,7 @@ def test_added_loss_equals_numpy_formula():
 def test_added_loss_trains_without_targets():
     torch.manual_seed(0)
     vae = _vae(stddev=1.0)
-    assert isinstance(vae.layers[-1], keras_tensor.AddLoss)
+    assert isinstance(vae.layers[-1], op_layers.AddLoss)
     data = (_data((64, ORIGINAL_DIM), 6) > 0.5).astype("float32")
     history = vae.fit(data, shuffle=True, epochs=6, batch_size=16, verbose=0)
     assert list(history.history) == ["loss"]
