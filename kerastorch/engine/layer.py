@@ -8,26 +8,12 @@ import torch
 from kerastorch import backend
 from kerastorch import mixed_precision
 from kerastorch.engine import input_spec
+from kerastorch.engine import layer_losses
+from kerastorch.engine import layer_nodes
 from kerastorch.engine import layer_weights
 from kerastorch.engine import nest
 
 LAYER_REGISTRY = {}
-
-# Set once a layer adds a loss while being called, so models know to collect losses every step.
-_CALL_LOSSES_SEEN = [False]
-
-
-def dynamic_losses_seen():
-    return _CALL_LOSSES_SEEN[0]
-
-
-# Set once a layer adds a metric value while being called, so models collect them after each step.
-_CALL_METRICS_SEEN = [False]
-
-
-def added_metrics_seen():
-    return _CALL_METRICS_SEEN[0]
-
 
 _BASE_KWARGS = (
     "name",
@@ -106,12 +92,6 @@ def _auto_config(cls, args, kwargs):
         else:
             config[name] = value
     return config if _plain(config) else None
-
-
-def _masks_of(tensors):
-    if isinstance(tensors, (list, tuple)):
-        return [_masks_of(tensor) for tensor in tensors]
-    return getattr(tensors, "_keras_mask", None)
 
 
 class Layer(torch.nn.Module):
@@ -246,11 +226,7 @@ class Layer(torch.nn.Module):
         else:
             outputs = torch.nn.Module.__call__(self, inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
-            # tf.keras 2 divides the activity penalty by the batch size.
-            self._activity_losses = [
-                self.activity_regularizer(out) / out.shape[0] for out in nest.flatten(outputs)
-            ]
-            _CALL_LOSSES_SEEN[0] = True
+            layer_losses.add_activity_losses(self, outputs)
         return outputs
 
     _autocast_inputs = True
@@ -460,12 +436,7 @@ class Layer(torch.nn.Module):
     # -----------------------------------------------------------------------------------------
     def add_loss(self, losses, inputs=None):
         """Adds losses: tensors added during `call` last until the next call; callables persist."""
-        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            if callable(loss):
-                self._extra_losses.append(loss)
-            else:
-                self._call_losses.append(loss)
-                _CALL_LOSSES_SEEN[0] = True
+        layer_losses.add_loss(self, losses)
 
     def add_metric(self, value, name=None, aggregation="mean", **kwargs):
         """Logs `value` (a tensor computed in `call`) as the metric `name`, averaged over the epoch.
@@ -478,44 +449,12 @@ class Layer(torch.nn.Module):
             name: the metric's log name (required).
             aggregation: 'mean' (or None, the same).
         """
-        kwargs.pop("synchronization", None)
-        if kwargs:
-            raise TypeError(f"add_metric got unexpected keyword argument(s): {', '.join(map(repr, kwargs))}.")
-        if aggregation not in ("mean", None):
-            raise ValueError(
-                f"add_metric expects aggregation='mean' (or None). Received: aggregation={aggregation!r}"
-            )
-        if not name:
-            raise ValueError(
-                "Please provide a name for your metric like `self.add_metric(K.sum(inputs), name='mean_activation')`. "
-                f"Received: name={name!r}"
-            )
-        if _keras_tensor().any_symbolic(value):
-            raise ValueError(
-                f"Layer '{self.name}' got a symbolic tensor in add_metric(); call add_metric() inside `call` with "
-                "the call's tensors, or on a functional Model with a tensor computed from its inputs."
-            )
-        if not isinstance(value, torch.Tensor):
-            value = torch.as_tensor(value, dtype=backend.standardize_dtype(backend.floatx()))
-        self._call_metrics.append((name, value))
-        if name not in self._metric_names:
-            self._metric_names.append(name)
-        _CALL_METRICS_SEEN[0] = True
+        layer_losses.add_metric(self, value, name, aggregation, kwargs)
 
     @property
     def losses(self):
         """Weight regularization (from the current weights) plus activity and added losses."""
-        found = []
-        for layer in [self] + self._all_sublayers():
-            for spec in layer._weight_specs:
-                if spec.regularizer is not None:
-                    param = layer._parameters[spec.attr]
-                    value = param if spec.layout is None else spec.layout.to_keras(param)
-                    found.append(spec.regularizer(value))
-            found.extend(layer._activity_losses)
-            found.extend(layer._call_losses)
-            found.extend(loss() for loss in layer._extra_losses)
-        return found
+        return layer_losses.losses(self)
 
     # -----------------------------------------------------------------------------------------
     # Shapes, masks, config
@@ -535,68 +474,19 @@ class Layer(torch.nn.Module):
 
     @property
     def input_shape(self):
-        nodes = self._inbound_nodes
-        if nodes:
-            shapes = [node.input_shapes for node in nodes]
-            if all(shape == shapes[0] for shape in shapes):
-                return shapes[0]
-            raise AttributeError(
-                f"The layer '{self.name}' has multiple inbound nodes with different input shapes, so its input "
-                "shape is ill-defined. Use `get_input_shape_at(node_index)` instead."
-            )
-        if self._build_input_shape is not None:
-            return self._build_input_shape
-        if self._batch_input_shape is not None:
-            return self._batch_input_shape
-        raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined input shape.")
+        return layer_nodes.input_shape(self)
 
     @property
     def output_shape(self):
-        nodes = self._inbound_nodes
-        if nodes:
-            shapes = [node.output_shapes for node in nodes]
-            if all(shape == shapes[0] for shape in shapes):
-                return shapes[0]
-            raise AttributeError(
-                f"The layer '{self.name}' has multiple inbound nodes with different output shapes, so its output "
-                "shape is ill-defined. Use `get_output_shape_at(node_index)` instead."
-            )
-        if self.built and self._build_input_shape is not None:
-            return self.compute_output_shape(self._build_input_shape)
-        raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined output shape.")
+        return layer_nodes.output_shape(self)
 
     @property
     def input(self):
-        if not self._inbound_nodes:
-            raise AttributeError(f"Layer '{self.name}' is not connected, no input to return.")
-        node = self._inbound_nodes[0]
-        if not node.input_tensors:  # an InputLayer: its input is the tensor it creates
-            return node.unpacked_outputs
-        return node.unpacked_inputs
+        return layer_nodes.input_tensors(self)
 
     @property
     def output(self):
-        if not self._inbound_nodes:
-            raise AttributeError(f"Layer '{self.name}' has no inbound nodes.")
-        return self._inbound_nodes[0].unpacked_outputs
-
-    def _node_attribute(self, node_index, attr, what):
-        """`attr` of inbound node `node_index` (one tensor/shape, or a list for list inputs/outputs)."""
-        if not self._inbound_nodes:
-            raise RuntimeError(f"The layer '{self.name}' has never been called and thus has no defined {what}.")
-        if not isinstance(node_index, int) or not -len(self._inbound_nodes) <= node_index < len(self._inbound_nodes):
-            raise ValueError(
-                f"Asked to get {what} at node {node_index!r}, but the layer '{self.name}' has only "
-                f"{len(self._inbound_nodes)} inbound node(s)."
-            )
-        node = self._inbound_nodes[node_index]
-        if attr == "input_tensors":
-            return node.unpacked_outputs if not node.input_tensors else node.unpacked_inputs
-        if attr == "output_tensors":
-            return node.unpacked_outputs
-        if attr == "input_shapes":
-            return node.input_shapes if node.input_tensors else node.output_shapes
-        return node.output_shapes
+        return layer_nodes.output_tensors(self)
 
     def get_input_at(self, node_index):
         """The input tensor(s) of the layer's call number `node_index` (0-based).
@@ -604,7 +494,7 @@ class Layer(torch.nn.Module):
         Args:
             node_index: index of the call (node) of this layer.
         """
-        return self._node_attribute(node_index, "input_tensors", "input")
+        return layer_nodes.node_attribute(self, node_index, "input_tensors", "input")
 
     def get_output_at(self, node_index):
         """The output tensor(s) of the layer's call number `node_index` (0-based).
@@ -612,7 +502,7 @@ class Layer(torch.nn.Module):
         Args:
             node_index: index of the call (node) of this layer.
         """
-        return self._node_attribute(node_index, "output_tensors", "output")
+        return layer_nodes.node_attribute(self, node_index, "output_tensors", "output")
 
     def get_input_shape_at(self, node_index):
         """The input shape(s) of the layer's call number `node_index` (0-based).
@@ -620,7 +510,7 @@ class Layer(torch.nn.Module):
         Args:
             node_index: index of the call (node) of this layer.
         """
-        return self._node_attribute(node_index, "input_shapes", "input shape")
+        return layer_nodes.node_attribute(self, node_index, "input_shapes", "input shape")
 
     def get_output_shape_at(self, node_index):
         """The output shape(s) of the layer's call number `node_index` (0-based).
@@ -628,7 +518,7 @@ class Layer(torch.nn.Module):
         Args:
             node_index: index of the call (node) of this layer.
         """
-        return self._node_attribute(node_index, "output_shapes", "output shape")
+        return layer_nodes.node_attribute(self, node_index, "output_shapes", "output shape")
 
     def get_input_mask_at(self, node_index):
         """The mask(s) of the inputs of call number `node_index` (None where unmasked).
@@ -636,7 +526,7 @@ class Layer(torch.nn.Module):
         Args:
             node_index: index of the call (node) of this layer.
         """
-        return _masks_of(self.get_input_at(node_index))
+        return layer_nodes.masks_of(self.get_input_at(node_index))
 
     def get_output_mask_at(self, node_index):
         """The mask(s) of the outputs of call number `node_index` (None where unmasked).
@@ -644,21 +534,17 @@ class Layer(torch.nn.Module):
         Args:
             node_index: index of the call (node) of this layer.
         """
-        return _masks_of(self.get_output_at(node_index))
+        return layer_nodes.masks_of(self.get_output_at(node_index))
 
     @property
     def input_mask(self):
         """The input mask of the layer's only call (None where unmasked)."""
-        if not self._inbound_nodes:
-            return None
-        return _masks_of(self.input)
+        return layer_nodes.input_mask(self)
 
     @property
     def output_mask(self):
         """The output mask of the layer's only call (None where unmasked)."""
-        if not self._inbound_nodes:
-            return None
-        return _masks_of(self.output)
+        return layer_nodes.output_mask(self)
 
     @property
     def dtype(self):

@@ -8,6 +8,7 @@ from kerastorch.engine import compile as compile_module
 from kerastorch.engine import graph as graph_module
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_losses
 from kerastorch.engine import layer_weights
 from kerastorch.engine import model_graph
 from kerastorch.engine import model_steps
@@ -353,14 +354,14 @@ class Model(layer_module.Layer):
     def train_step(self, data):
         """One optimization step on a batch `(x, y, sample_weight)` (lists per input/output)."""
         logs = model_steps.train_step(self, data)
-        if layer_module.added_metrics_seen() and self._compiled is not None:
+        if layer_losses.added_metrics_seen() and self._compiled is not None:
             self._compiled.update_added_metrics(self)
         return logs
 
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights."""
         logs = model_steps.test_step(self, data)
-        if layer_module.added_metrics_seen() and self._compiled is not None:
+        if layer_losses.added_metrics_seen() and self._compiled is not None:
             self._compiled.update_added_metrics(self)
         return logs
 

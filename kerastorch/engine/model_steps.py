@@ -3,7 +3,7 @@
 import torch
 
 from kerastorch import distribute
-from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_losses
 from kerastorch.engine import layer_weights
 from kerastorch.engine import loops
 from kerastorch.engine import nest
@@ -26,7 +26,7 @@ def prepare_optimizer(model):
 
 def regularization(model):
     """The model's losses (regularization, added losses) for the compiled loss, or None when it has none."""
-    if model._static_losses or layer_module.dynamic_losses_seen():
+    if model._static_losses or layer_losses.dynamic_losses_seen():
         return model.losses
     return None
 
