@@ -1,6 +1,5 @@
 """Layer: the Keras layer life cycle (lazy build, add_weight, Keras-layout weights) on torch.nn.Module."""
 
-import functools
 import inspect
 
 import torch
@@ -8,6 +7,8 @@ import torch
 from kerastorch import backend
 from kerastorch import mixed_precision
 from kerastorch.engine import input_spec
+from kerastorch.engine import layer_build
+from kerastorch.engine import layer_config
 from kerastorch.engine import layer_losses
 from kerastorch.engine import layer_nodes
 from kerastorch.engine import layer_weights
@@ -45,55 +46,6 @@ def _keras_tensor():
     return _KERAS_TENSOR_MODULE[0]
 
 
-def _marking_built(build):
-    """Wraps a subclass's build() so that calling it directly also marks the layer built (as Keras)."""
-
-    @functools.wraps(build)
-    def wrapper(self, input_shape, *args, **kwargs):
-        with layer_weights.building(self):
-            result = build(self, input_shape, *args, **kwargs)
-        self.built = True
-        if self._build_input_shape is None:
-            self._build_input_shape = input_shape
-        return result
-
-    wrapper._marks_built = True
-    return wrapper
-
-
-_AUTO_CONFIG_TYPES = (str, int, float, bool, type(None))
-
-
-def _plain(value):
-    if isinstance(value, (list, tuple)):
-        return all(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
-    return isinstance(value, _AUTO_CONFIG_TYPES)
-
-
-def _auto_config(cls, args, kwargs):
-    """The constructor arguments of a user layer, when all are plain values (tf.keras 2 auto config)."""
-    if cls.__module__.startswith("kerastorch.") or cls.get_config is not Layer.get_config:
-        return None
-    if not args and not kwargs:
-        return {}
-    try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-    except TypeError:
-        return None  # __init__ will raise its own error
-    config = {}
-    for name, value in list(bound.arguments.items())[1:]:
-        kind = inspect.signature(cls.__init__).parameters[name].kind
-        if kind == inspect.Parameter.VAR_KEYWORD:
-            config.update(value)
-        elif kind == inspect.Parameter.VAR_POSITIONAL:
-            return None
-        else:
-            config[name] = value
-    return config if _plain(config) else None
-
-
 class Layer(torch.nn.Module):
     """Base class of all Keras layers: a torch.nn.Module built lazily on its first input.
 
@@ -112,11 +64,14 @@ class Layer(torch.nn.Module):
         if cls.__module__.startswith("kerastorch.") and not cls.__name__.startswith("_"):
             LAYER_REGISTRY.setdefault(cls.__name__, cls)
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
-            cls.build = _marking_built(cls.__dict__["build"])
+            cls.build = layer_build.marking_built(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         instance = super().__new__(cls)
-        object.__setattr__(instance, "_auto_config", _auto_config(cls, args, kwargs))
+        # tf.keras 2 auto config: user layers that keep the base get_config record their arguments.
+        user_layer = not cls.__module__.startswith("kerastorch.") and cls.get_config is Layer.get_config
+        auto = layer_config.auto_config(cls, args, kwargs) if user_layer else None
+        object.__setattr__(instance, "_auto_config", auto)
         return instance
 
     def __init__(self, **kwargs):
@@ -238,53 +193,15 @@ class Layer(torch.nn.Module):
         return inputs.to(self._torch_dtype)
 
     def _convert_inputs(self, inputs):
-        """NumPy / list inputs as tensors of the layer's float dtype, on the device of its weights.
-
-        Floating tensors in a list or nested structure take the layer's dtype too (tf.keras 2
-        autocasts the first argument's floating tensors: `Add(dtype='float64')` on float32 inputs
-        gives float64, Concatenate of float32 and float64 gives float32).
-        """
-        dtype = self._torch_dtype if self._torch_dtype.is_floating_point else None
-        device = self._current_device()
-        autocast = dtype is not None and self._autocast_inputs
-
-        def convert(value):
-            if value is None:
-                return value
-            if isinstance(value, torch.Tensor):
-                if autocast and value.dtype != dtype and value.is_floating_point():
-                    return self._cast_input(value)
-                return value
-            tensor = nest.to_tensor(value)
-            if dtype is not None and tensor.is_floating_point():
-                tensor = tensor.to(dtype)
-            return tensor if device is None else tensor.to(device)
-
-        return nest.map_structure(convert, inputs)
+        """NumPy / list inputs as tensors of the layer's float dtype, on the device of its weights."""
+        return layer_build.convert_inputs(self, inputs)
 
     def _maybe_build(self, inputs):
         """Calls build() once, on the device of the first input, then applies initial weights."""
-        shapes = nest.shape_of(inputs)
-        if self.input_spec is not None:
-            input_spec._check_input_spec(self, self.input_spec, shapes if isinstance(shapes, list) else [shapes])
-        device = None
-        for tensor in nest.flatten(inputs):
-            if isinstance(tensor, torch.Tensor):
-                device = tensor.device
-                break
-        self._build_on(shapes, device)
+        layer_build.maybe_build(self, inputs)
 
     def _build_on(self, input_shape, device=None):
-        if device is None or device.type == "meta":
-            device = self._current_device() or torch.device("cpu")
-        with torch.device(device), layer_weights.building(self):
-            self.build(input_shape)
-        self.built = True
-        if self._build_input_shape is None:
-            self._build_input_shape = input_shape
-        if self._initial_weights is not None:
-            weights, self._initial_weights = self._initial_weights, None
-            self.set_weights(weights)
+        layer_build.build_on(self, input_shape, device)
 
     def _current_device(self):
         for tensor in self.parameters():
@@ -580,24 +497,10 @@ class Layer(torch.nn.Module):
         A user layer that does not override `get_config` gets the arguments it was constructed
         with when they are plain values (str, numbers, bools, None, lists/dicts of them), as tf.keras 2.
         """
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self._dtype_policy.is_mixed:
-            config["dtype"] = mixed_precision.serialize_policy(self._dtype_policy)
-        if self._batch_input_shape is not None:
-            config["batch_input_shape"] = list(self._batch_input_shape)
-        if self.activity_regularizer is not None and type(self).__init__ is not Layer.__init__:
-            from kerastorch import regularizers
-
-            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config = layer_config.base_config(self, type(self).__init__ is not Layer.__init__)
         auto = self.__dict__.get("_auto_config")
         if auto is not None and type(self).get_config is Layer.get_config:
-            base_keys = set(config)
-            config.update(auto)
-            parameters = inspect.signature(type(self).__init__).parameters
-            if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
-                # An __init__ without **kwargs cannot take the base keys back.
-                for key in base_keys - set(parameters):
-                    config.pop(key, None)
+            layer_config.merge_auto_config(type(self), config, auto)
         return config
 
     @classmethod
