@@ -1,4 +1,4 @@
-"""Lazy build: a layer's inputs converted to tensors, and its build on the first input's shapes and device."""
+"""Lazy build: layers built on their first input (converted to tensors) for its shapes and device; models on samples."""
 
 import functools
 
@@ -76,3 +76,23 @@ def build_on(layer, input_shape, device=None):
     if layer._initial_weights is not None:
         weights, layer._initial_weights = layer._initial_weights, None
         layer.set_weights(weights)
+
+
+def build_from_samples(model, xs_cpu, device):
+    """Builds every layer of a subclassed `model` by one forward pass on the first samples of `xs_cpu`.
+
+    Args:
+        model: the model.
+        xs_cpu: the input arrays (CPU tensors), one per model input.
+        device: the device the forward pass runs on.
+    """
+    sample = [x[: max(1, min(len(x), 2))].to(device) for x in xs_cpu]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            outputs = model(sample[0] if len(sample) == 1 else sample)
+    finally:
+        model.train(was_training)
+    count = len(outputs) if isinstance(outputs, (list, tuple)) else 1
+    model._subclass_output_names = [f"output_{i + 1}" for i in range(count)]

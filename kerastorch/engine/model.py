@@ -1,18 +1,20 @@
 """Model: the Keras Model class, functional or subclassed, with its compile/fit/evaluate/predict and step methods."""
 
-import torch
 
 from kerastorch import backend
 from kerastorch import distribute
 from kerastorch.engine import compile as compile_module
-from kerastorch.engine import graph as graph_module
+from kerastorch.engine import functional_config
 from kerastorch.engine import keras_tensor as kt
 from kerastorch.engine import layer as layer_module
+from kerastorch.engine import layer_build
 from kerastorch.engine import layer_losses
 from kerastorch.engine import layer_weights
 from kerastorch.engine import model_graph
+from kerastorch.engine import model_io
+from kerastorch.engine import model_metrics
 from kerastorch.engine import model_steps
-from kerastorch.engine import op_layers
+from kerastorch.engine import model_symbolic
 from kerastorch.engine import training_api
 from kerastorch.engine import training_data
 
@@ -104,61 +106,41 @@ class Model(layer_module.Layer):
 
     @property
     def input(self):
-        if self._graph is None:
-            raise AttributeError(f"Model '{self.name}' has no defined input yet (it has not been built).")
-        if isinstance(self._nested_inputs, dict):
-            return dict(self._nested_inputs)
-        inputs = self._graph.inputs
-        return inputs[0] if len(inputs) == 1 else list(inputs)
+        return model_io.input_tensors(self)
 
     @property
     def output(self):
-        if self._graph is None:
-            raise AttributeError(f"Model '{self.name}' has no defined output yet (it has not been built).")
-        return model_graph.pack_outputs(self, self._graph.outputs)
+        return model_io.output_tensors(self)
 
     @property
     def input_mask(self):
         """The masks of the model's inputs (None: Inputs carry no mask), as tf.keras 2."""
-        if self._graph is None:
-            return None
-        masks = [tensor._keras_mask for tensor in self._graph.inputs]
-        return masks[0] if len(masks) == 1 else masks
+        return model_io.input_mask(self)
 
     @property
     def output_mask(self):
         """The symbolic masks of the model's outputs (None where unmasked), as tf.keras 2."""
-        if self._graph is None:
-            return None
-        return model_graph.pack_outputs(self, [tensor._keras_mask for tensor in self._graph.outputs])
+        return model_io.output_mask(self)
 
     @property
     def input_names(self):
-        if self._graph is not None:
-            return [layer.name for layer in self._graph.input_layers]
-        return getattr(self, "_subclass_input_names", ["input_1"])
+        return model_io.input_names(self)
 
     @property
     def output_names(self):
-        if self._graph is not None:
-            return _unique_output_names([layer.name for layer in self._graph.output_layers])
-        names = getattr(self, "_subclass_output_names", None)
-        return names if names is not None else ["output_1"]
+        return model_io.output_names(self)
 
     @property
     def input_shape(self):
         if self._graph is None:
             return super().input_shape
-        shapes = [t.shape for t in self._graph.inputs]
-        if isinstance(self._nested_inputs, dict):
-            return {key: tensor.shape for key, tensor in self._nested_inputs.items()}
-        return shapes[0] if len(shapes) == 1 else shapes
+        return model_io.input_shape(self)
 
     @property
     def output_shape(self):
         if self._graph is None:
             return super().output_shape
-        return model_graph.pack_outputs(self, [t.shape for t in self._graph.outputs])
+        return model_io.output_shape(self)
 
     @property
     def input_spec(self):
@@ -170,23 +152,7 @@ class Model(layer_module.Layer):
 
     def get_layer(self, name=None, index=None):
         """Returns a layer by name or by index in `layers`."""
-        layers = self.layers
-        if index is not None:
-            if name is not None:
-                raise ValueError(
-                    f"Provide only a layer name or a layer index, not both. Received: index={index}, name={name}."
-                )
-            if not isinstance(index, int) or len(layers) <= index or index < -len(layers):
-                raise ValueError(
-                    f"Was asked to retrieve layer at index {index} but model only has {len(layers)} layers."
-                )
-            return layers[index]
-        if name is None:
-            raise ValueError("Provide either a layer name or a layer index at `get_layer`.")
-        for layer in layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
+        return model_io.get_layer(self, name, index)
 
     # -----------------------------------------------------------------------------------------
     # Calling
@@ -304,40 +270,12 @@ class Model(layer_module.Layer):
 
     @property
     def metrics_names(self):
-        if self._compiled is None:
-            return []
-        names = list(self._compiled.metrics_names)
-        # add_metric names: those known from the graph's construction, then those first seen in a step.
-        for name in self._added_metric_names() + list(self._compiled.added_metrics):
-            if name not in names:
-                names.append(name)
-        return names
-
-    def _added_metric_names(self):
-        names = []
-        for layer in [self] + self._all_sublayers():
-            names.extend(name for name in layer._metric_names if name not in names)
-        return names
+        return model_metrics.metrics_names(self)
 
     @property
     def metrics(self):
         """The loss trackers and metric objects (tf.keras 2: empty until the model has trained or evaluated)."""
-        compiled = self._compiled
-        if compiled is None or compiled.metric_objects is None:
-            return []
-        trackers = [compiled._loss_tracker] + list(compiled._output_trackers.values())
-        views = self.__dict__.setdefault("_loss_metric_views", {})
-        found = []
-        for tracker in trackers:
-            if id(tracker) not in views:
-                views[id(tracker)] = _LossMetric(tracker)
-            found.append(views[id(tracker)])
-        found += [metric for per_output in compiled.metric_objects for _, metric, _ in per_output]
-        for tracker in compiled.added_metrics.values():
-            if id(tracker) not in views:
-                views[id(tracker)] = _LossMetric(tracker)
-            found.append(views[id(tracker)])
-        return found
+        return model_metrics.metrics(self)
 
     def reset_metrics(self):
         """Resets the state of the loss and metric accumulators."""
@@ -386,16 +324,7 @@ class Model(layer_module.Layer):
 
     def _build_from_data(self, xs_cpu, device):
         """Subclassed models: one forward pass on a few samples builds every layer."""
-        sample = [x[: max(1, min(len(x), 2))].to(device) for x in xs_cpu]
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                outputs = self(sample[0] if len(sample) == 1 else sample)
-        finally:
-            self.train(was_training)
-        count = len(outputs) if isinstance(outputs, (list, tuple)) else 1
-        self._subclass_output_names = [f"output_{i + 1}" for i in range(count)]
+        layer_build.build_from_samples(self, xs_cpu, device)
 
     def _make_adapter(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps, for_training):
         return training_data.make_adapter(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps, for_training)
@@ -572,16 +501,7 @@ class Model(layer_module.Layer):
             losses: a tensor, a callable, or a list of them.
             inputs: ignored (tf.keras 2 compatibility).
         """
-        items = losses if isinstance(losses, (list, tuple)) else [losses]
-        symbolic = [loss for loss in items if isinstance(loss, kt.KerasTensor)]
-        others = [loss for loss in items if not isinstance(loss, kt.KerasTensor)]
-        if symbolic:
-            if self._graph is None:
-                raise ValueError(
-                    f"Model '{self.name}' got a symbolic loss in add_loss(), but it is not a functional model: "
-                    "symbolic losses must be computed from the inputs of a Model(inputs, outputs)."
-                )
-            self._insert_ancillary([op_layers.AddLoss()(loss) for loss in symbolic])
+        others = model_symbolic.add_symbolic_losses(self, losses)
         if others:
             super().add_loss(others, inputs)
 
@@ -596,65 +516,14 @@ class Model(layer_module.Layer):
         """
         if not kt.any_symbolic(value):
             return super().add_metric(value, name=name, aggregation=aggregation, **kwargs)
-        if self._graph is None:
-            raise ValueError(
-                f"Model '{self.name}' got a symbolic metric in add_metric(), but it is not a functional model: "
-                "symbolic metrics must be computed from the inputs of a Model(inputs, outputs)."
-            )
-        if kwargs:
-            raise TypeError(f"add_metric got unexpected keyword argument(s): {', '.join(map(repr, kwargs))}.")
-        if not name:
-            raise ValueError(
-                f"Please provide a name for your metric like `model.add_metric(K.mean(x), name='mean_x')`. "
-                f"Received: name={name!r}"
-            )
-        self._insert_ancillary([op_layers.AddMetric(aggregation=aggregation, metric_name=name)(value)])
-
-    def _insert_ancillary(self, tensors):
-        """Makes the layer calls computing `tensors` part of the graph (run with it, saved with it)."""
-        for layer in self._graph.add_ancillary(tensors):
-            self._track_layer(layer)
+        model_symbolic.add_symbolic_metric(self, value, name, aggregation, kwargs)
 
     def get_config(self):
-        if self._graph is None:
-            raise TypeError(
-                f"Model '{self.name}' is a subclassed model: its get_config() must be implemented by the "
-                "subclass (its structure is Python code, not data)."
-            )
-        config = {"name": self.name}
-        config.update(self._graph.get_config())
-        # tf.keras 2 writes the input/output entries of a model built on dicts as dicts.
-        for key, nested in (("input_layers", self._nested_inputs), ("output_layers", self._nested_outputs)):
-            if isinstance(nested, dict):
-                flat = config[key]
-                by_sorted_key = {name: flat[index] for index, name in enumerate(sorted(nested))}
-                config[key] = {name: by_sorted_key[name] for name in nested}
-        return config
+        return functional_config.get_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        flat_config = dict(config)
-        for key in ("input_layers", "output_layers"):
-            if isinstance(config.get(key), dict):
-                flat_config[key] = [config[key][name] for name in sorted(config[key])]
-        inputs, outputs, created = graph_module.rebuild_from_config(flat_config, custom_objects=custom_objects)
-        if isinstance(config.get("input_layers"), dict):
-            by_sorted_key = dict(zip(sorted(config["input_layers"]), inputs))
-            inputs = {name: by_sorted_key[name] for name in config["input_layers"]}
-        if isinstance(config.get("output_layers"), dict):
-            by_sorted_key = dict(zip(sorted(config["output_layers"]), outputs))
-            outputs = {name: by_sorted_key[name] for name in config["output_layers"]}
-        model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
-        # tf.keras 2 restores symbolic add_loss/add_metric: their AddLoss/AddMetric layers are in the config.
-        ancillary = [
-            node.output_tensors[0]
-            for layer in created
-            if isinstance(layer, (op_layers.AddLoss, op_layers.AddMetric))
-            for node in layer._inbound_nodes
-        ]
-        if ancillary:
-            model._insert_ancillary(ancillary)
-        return model
+        return functional_config.from_config(cls, config, custom_objects=custom_objects)
 
     def to_json(self, **kwargs):
         """The model architecture as a Keras 2 JSON string."""
@@ -697,38 +566,3 @@ class Model(layer_module.Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}"
-
-
-class _LossMetric:
-    """A compiled loss tracker seen as a metric: `name`, `result()`, `reset_state()`."""
-
-    def __init__(self, tracker):
-        self._tracker = tracker
-
-    @property
-    def name(self):
-        return self._tracker.name
-
-    def result(self):
-        return self._tracker.result()
-
-    def reset_state(self):
-        self._tracker.reset()
-
-    reset_states = reset_state
-
-    def __repr__(self):
-        return f"<Mean metric name={self.name!r}>"
-
-
-def _unique_output_names(layer_names):
-    """Output names as tf.keras 2 gives them: a layer with several outputs names them `enc`, `enc_1`, `enc_2`."""
-    names, taken, counts = [], set(), {}
-    for layer_name in layer_names:
-        name = layer_name
-        while name in taken:
-            counts[layer_name] = counts.get(layer_name, 0) + 1
-            name = f"{layer_name}_{counts[layer_name]}"
-        taken.add(name)
-        names.append(name)
-    return names
