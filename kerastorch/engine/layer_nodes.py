@@ -5,17 +5,21 @@ delegate here; the layer's calls are its inbound nodes (`keras_tensor.Node`).
 """
 
 
+def _shape_of_every_call(layer, side):
+    """The `side` ('input' or 'output') shape of every call of `layer`; they must agree."""
+    shapes = [getattr(node, f"{side}_shapes") for node in layer._inbound_nodes]
+    if all(shape == shapes[0] for shape in shapes):
+        return shapes[0]
+    raise AttributeError(
+        f"The layer '{layer.name}' has multiple inbound nodes with different {side} shapes, so its {side} "
+        f"shape is ill-defined. Use `get_{side}_shape_at(node_index)` instead."
+    )
+
+
 def input_shape(layer):
     """The input shape of every call of `layer` (they must agree), else its build or declared shape."""
-    nodes = layer._inbound_nodes
-    if nodes:
-        shapes = [node.input_shapes for node in nodes]
-        if all(shape == shapes[0] for shape in shapes):
-            return shapes[0]
-        raise AttributeError(
-            f"The layer '{layer.name}' has multiple inbound nodes with different input shapes, so its input "
-            "shape is ill-defined. Use `get_input_shape_at(node_index)` instead."
-        )
+    if layer._inbound_nodes:
+        return _shape_of_every_call(layer, "input")
     if layer._build_input_shape is not None:
         return layer._build_input_shape
     if layer._batch_input_shape is not None:
@@ -25,15 +29,8 @@ def input_shape(layer):
 
 def output_shape(layer):
     """The output shape of every call of `layer` (they must agree), else the one of its build shape."""
-    nodes = layer._inbound_nodes
-    if nodes:
-        shapes = [node.output_shapes for node in nodes]
-        if all(shape == shapes[0] for shape in shapes):
-            return shapes[0]
-        raise AttributeError(
-            f"The layer '{layer.name}' has multiple inbound nodes with different output shapes, so its output "
-            "shape is ill-defined. Use `get_output_shape_at(node_index)` instead."
-        )
+    if layer._inbound_nodes:
+        return _shape_of_every_call(layer, "output")
     if layer.built and layer._build_input_shape is not None:
         return layer.compute_output_shape(layer._build_input_shape)
     raise AttributeError(f"The layer '{layer.name}' has never been called and thus has no defined output shape.")
