@@ -26,21 +26,27 @@ def _check_axis_argument(layer_name, axis):
     raise TypeError(f"{layer_name} expects `axis` to be an int or a list/tuple of ints. Received: axis={axis!r}")
 
 
-def _validate_axes(layer_name, axis, input_shape):
-    """Positive axis indices for `input_shape`, with a ValueError naming the layer when out of range."""
+def _positive_axes(layer_name, axis, input_shape):
+    """tf.keras's `validate_axis`: the axes as a list of non-negative ints, with range and duplicate checks."""
     rank = len(input_shape)
-    axes = axis if isinstance(axis, list) else [axis]
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     resolved = []
-    for a in axes:
-        if not -rank <= a < rank:
+    for value in axes:
+        if not -rank <= value < rank:
             raise ValueError(
-                f"{layer_name} received an invalid axis {a} for an input of rank {rank} "
+                f"{layer_name} received an invalid axis {value} for an input of rank {rank} "
                 f"(shape {tuple(input_shape)}); expected an axis in [{-rank}, {rank})."
             )
-        a = a % rank
-        if a in resolved:
-            raise ValueError(f"{layer_name} received a duplicate axis {a}. Received: axis={axis!r}")
-        resolved.append(a)
+        value %= rank
+        if value in resolved:
+            raise ValueError(f"{layer_name} received a duplicate axis {value}. Received: axis={axis!r}")
+        resolved.append(value)
+    return resolved
+
+
+def _validate_axes(layer_name, axis, input_shape):
+    """`_positive_axes`, and a ValueError naming the layer when one of the axes has no known size."""
+    resolved = _positive_axes(layer_name, axis, input_shape)
     for a in resolved:
         if input_shape[a] is None:
             raise ValueError(

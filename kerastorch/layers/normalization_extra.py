@@ -8,30 +8,13 @@ from kerastorch import initializers
 from kerastorch import regularizers
 from kerastorch.engine.layer import InputSpec
 from kerastorch.engine.layer import Layer
+from kerastorch.layers.normalization import _positive_axes
 
 __all__ = ["UnitNormalization", "GroupNormalization"]
 
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _positive_axes(layer_name, axis, input_shape):
-    """tf.keras's `validate_axis`: the axes as a list of non-negative ints, with range and duplicate checks."""
-    rank = len(input_shape)
-    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
-    resolved = []
-    for value in axes:
-        if not -rank <= value < rank:
-            raise ValueError(
-                f"{layer_name} received an invalid axis {value} for an input of rank {rank} "
-                f"(shape {tuple(input_shape)}); expected an axis in [{-rank}, {rank})."
-            )
-        value %= rank
-        if value in resolved:
-            raise ValueError(f"{layer_name} received a duplicate axis {value}. Received: axis={axis!r}")
-        resolved.append(value)
-    return resolved
 
 
 class UnitNormalization(Layer):
