@@ -18,6 +18,8 @@ from kerastorch.layers.convolutional_recurrent_cell import ConvLSTM2DCell
 from kerastorch.layers.convolutional_recurrent_cell import ConvLSTMCell
 from kerastorch.layers.convolutional_recurrent_cell import _channels_first
 from kerastorch.layers.convolutional_recurrent_cell import _keras_layout
+from kerastorch.layers.recurrent import _cell_kwargs
+from kerastorch.layers.recurrent import _forward_to_cell
 from kerastorch.utils import conv_utils
 
 __all__ = ["ConvRNN2D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTMCell", "ConvLSTM2DCell"]
@@ -293,11 +295,6 @@ class _ConvLSTM(_ConvRNN):
         recurrent_dropout=0.0,
         **kwargs,
     ):
-        cell_kwargs = {
-            "name": "conv_lstm_cell",
-            "dtype": kwargs.get("dtype"),
-            "trainable": kwargs.get("trainable", True),
-        }
         cell = ConvLSTMCell(
             self._RANK,
             filters,
@@ -321,7 +318,7 @@ class _ConvLSTM(_ConvRNN):
             bias_constraint=bias_constraint,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
-            **cell_kwargs,
+            **_cell_kwargs(kwargs, "conv_lstm_cell"),
         )
         super().__init__(
             self._RANK,
@@ -356,8 +353,7 @@ class _ConvLSTM(_ConvRNN):
         return cls(**config)
 
 
-for _name in _CELL_PROPERTIES:
-    setattr(_ConvLSTM, _name, property(lambda self, attribute=_name: getattr(self.cell, attribute)))
+_forward_to_cell(_ConvLSTM, _CELL_PROPERTIES)
 
 
 _LAYER_DOC = """{rank}-D convolutional LSTM (Shi et al. 2015): an LSTM whose input and recurrent products are convolutions.

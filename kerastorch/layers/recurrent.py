@@ -39,9 +39,15 @@ _KERAS3_ONLY_KEYS = ("seed", "use_cudnn")
 
 
 def _forward_to_cell(cls, names):
+    """Gives `cls` read-only properties `names` that return the attributes of the same names on `self.cell`."""
     for name in names:
         setattr(cls, name, property(lambda self, attribute=name: getattr(self.cell, attribute)))
     return cls
+
+
+def _cell_kwargs(kwargs, name):
+    """The cell's `name`, and the `dtype` and `trainable` of the layer's keyword arguments."""
+    return {"dtype": kwargs.get("dtype"), "trainable": kwargs.get("trainable", True), "name": name}
 
 
 class _CellLayer(RNN):
@@ -64,9 +70,6 @@ class _CellLayer(RNN):
         layer = cls(**config)
         layer._num_constants = num_constants
         return layer
-
-    def _cell_kwargs(self, kwargs, name):
-        return {"dtype": kwargs.get("dtype"), "trainable": kwargs.get("trainable", True), "name": name}
 
 
 _COMMON_PROPERTIES = (
@@ -155,7 +158,7 @@ class SimpleRNN(_CellLayer):
             bias_constraint=bias_constraint,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
-            **self._cell_kwargs(kwargs, "simple_rnn_cell"),
+            **_cell_kwargs(kwargs, "simple_rnn_cell"),
         )
         super().__init__(
             cell,
@@ -249,7 +252,7 @@ class LSTM(_CellLayer):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             implementation=implementation,
-            **self._cell_kwargs(kwargs, "lstm_cell"),
+            **_cell_kwargs(kwargs, "lstm_cell"),
         )
         super().__init__(
             cell,
@@ -344,7 +347,7 @@ class GRU(_CellLayer):
             recurrent_dropout=recurrent_dropout,
             implementation=implementation,
             reset_after=reset_after,
-            **self._cell_kwargs(kwargs, "gru_cell"),
+            **_cell_kwargs(kwargs, "gru_cell"),
         )
         super().__init__(
             cell,
