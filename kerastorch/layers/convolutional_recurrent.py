@@ -17,10 +17,10 @@ from kerastorch.layers import recurrent_base
 from kerastorch.layers.convolutional_recurrent_cell import ConvLSTM2DCell
 from kerastorch.layers.convolutional_recurrent_cell import ConvLSTMCell
 from kerastorch.layers.convolutional_recurrent_cell import _channels_first
+from kerastorch.layers.convolutional_recurrent_cell import _conv_output_spatial
 from kerastorch.layers.convolutional_recurrent_cell import _keras_layout
 from kerastorch.layers.recurrent import _cell_kwargs
 from kerastorch.layers.recurrent import _forward_to_cell
-from kerastorch.utils import conv_utils
 
 __all__ = ["ConvRNN2D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTMCell", "ConvLSTM2DCell"]
 
@@ -89,10 +89,7 @@ class _ConvRNN(recurrent_base.RNN):
 
     def _output_spatial(self, spatial):
         cell = self.cell
-        output = tuple(
-            conv_utils.conv_output_length(length, k, cell.padding, s, d)
-            for length, k, s, d in zip(spatial, cell.kernel_size, cell.strides, cell.dilation_rate)
-        )
+        output = _conv_output_spatial(cell, spatial)
         if any(d is not None and d <= 0 for d in output):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': the spatial input shape {tuple(spatial)} is too small for "

@@ -17,7 +17,9 @@ from kerastorch.engine import layer as layer_module
 from kerastorch.layers._common import _positive_int
 from kerastorch.layers.recurrent_cell_base import DropoutRNNCellMixin
 from kerastorch.layers.recurrent_cell_base import _check_rate
+from kerastorch.layers.recurrent_cell_base import _lstm_gates
 from kerastorch.layers.recurrent_cell_base import _training_flag
+from kerastorch.layers.recurrent_cell_base import _unit_forget_bias
 from kerastorch.utils import conv_utils
 
 __all__ = ["ConvLSTMCell", "ConvLSTM2DCell"]
@@ -31,6 +33,14 @@ def _channels_first(x, data_format):
 
 def _keras_layout(x, data_format):
     return conv_utils.from_channels_first(x, data_format)
+
+
+def _conv_output_spatial(cell, spatial_shape):
+    """Spatial output shape of the input convolution of `cell` (its kernel_size, padding, strides, dilation_rate)."""
+    return tuple(
+        conv_utils.conv_output_length(length, k, cell.padding, s, d)
+        for length, k, s, d in zip(spatial_shape, cell.kernel_size, cell.strides, cell.dilation_rate)
+    )
 
 
 class ConvLSTMCell(DropoutRNNCellMixin, layer_module.Layer):
@@ -173,17 +183,7 @@ class ConvLSTMCell(DropoutRNNCellMixin, layer_module.Layer):
         if self.use_bias:
             bias_initializer = self.bias_initializer
             if self.unit_forget_bias:
-                base_initializer, filters = self.bias_initializer, self.filters
-
-                def bias_initializer(shape, dtype=None):
-                    parts = [
-                        base_initializer((filters,), dtype=dtype),
-                        torch.ones((filters,)),
-                        base_initializer((2 * filters,), dtype=dtype),
-                    ]
-                    parts = [torch.as_tensor(p) for p in parts]
-                    return torch.cat([p.to(parts[0].dtype) for p in parts])
-
+                bias_initializer = _unit_forget_bias(self.bias_initializer, self.filters)
             self.bias = self.add_weight(
                 name="bias",
                 shape=(4 * self.filters,),
@@ -242,26 +242,18 @@ class ConvLSTMCell(DropoutRNNCellMixin, layer_module.Layer):
     def _gates(self, projected, h, c, recurrent_masks):
         """One step from the input projection; channels-first `projected`, `h`, `c` -> (h, c)."""
         z = projected + self._recurrent_conv(h, recurrent_masks)
-        z_i, z_f, z_c, z_o = z.chunk(4, dim=1)
-        i = self.recurrent_activation(z_i)
-        f = self.recurrent_activation(z_f)
-        c = f * c + i * self.activation(z_c)
-        o = self.recurrent_activation(z_o)
-        return o * self.activation(c), c
+        return _lstm_gates(z, c, self.recurrent_activation, self.activation, 1)
 
     # -- dropout ------------------------------------------------------------------------------
     def _input_masks(self, step_inputs, training):
         """Four channels-first input masks (one per gate) shaped like a Keras-layout step input, or None."""
-        if not (training and 0.0 < self.dropout < 1.0):
-            return None
-        masks = self.get_dropout_mask_for_cell(step_inputs, training, count=4)
-        return [_channels_first(m, self.data_format) for m in masks]
+        return self._channels_first_masks(self._gate_masks(step_inputs, training, 4))
 
     def _recurrent_masks(self, h, training):
-        if not (training and 0.0 < self.recurrent_dropout < 1.0):
-            return None
-        masks = self.get_recurrent_dropout_mask_for_cell(h, training, count=4)
-        return [_channels_first(m, self.data_format) for m in masks]
+        return self._channels_first_masks(self._gate_masks(h, training, 4, recurrent=True))
+
+    def _channels_first_masks(self, masks):
+        return None if masks is None else [_channels_first(m, self.data_format) for m in masks]
 
     # -- calling ------------------------------------------------------------------------------
     def call(self, inputs, states, training=None):
@@ -279,10 +271,7 @@ class ConvLSTMCell(DropoutRNNCellMixin, layer_module.Layer):
 
     def output_spatial_shape(self, spatial_shape):
         """Spatial shape of the output (and states) for an input of spatial shape `spatial_shape`."""
-        return tuple(
-            conv_utils.conv_output_length(length, k, self.padding, s, d)
-            for length, k, s, d in zip(spatial_shape, self.kernel_size, self.strides, self.dilation_rate)
-        )
+        return _conv_output_spatial(self, spatial_shape)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -1,4 +1,4 @@
-"""Cell machinery shared by the built-in cells: gate layouts, dropout masks, the `_BuiltinCell` step protocol.
+"""Cell machinery shared by the recurrent cells: gate layouts, dropout masks, the LSTM update, the `_BuiltinCell` step protocol.
 
 The built-in cells keep their kernels in torch layout (``(gates * units, input_dim)``, gate
 blocks in torch's order) so that the `RNN` layers can hand them straight to torch's fused
@@ -122,6 +122,15 @@ class DropoutRNNCellMixin:
         """
         return self._cached_mask("recurrent", inputs, getattr(self, "recurrent_dropout", 0.0), training, count)
 
+    def _gate_masks(self, inputs, training, count, recurrent=False):
+        """The input (or recurrent) dropout masks as a list (one, or one per gate); None while inactive."""
+        rate = self.recurrent_dropout if recurrent else self.dropout
+        if not (training and 0.0 < rate < 1.0):
+            return None
+        get_masks = self.get_recurrent_dropout_mask_for_cell if recurrent else self.get_dropout_mask_for_cell
+        masks = get_masks(inputs, training, count=count)
+        return masks if isinstance(masks, list) else [masks]
+
 
 # ---------------------------------------------------------------------------------------------
 # The built-in cell protocol
@@ -240,16 +249,10 @@ class _BuiltinCell(DropoutRNNCellMixin, layer_module.Layer):
 
     def _input_masks(self, step_inputs, training):
         """List of input dropout masks (one, or one per gate), or None when inactive."""
-        if not (training and 0.0 < self.dropout < 1.0):
-            return None
-        masks = self.get_dropout_mask_for_cell(step_inputs, training, count=self._mask_count())
-        return masks if isinstance(masks, list) else [masks]
+        return self._gate_masks(step_inputs, training, self._mask_count())
 
     def _recurrent_masks(self, state, training):
-        if not (training and 0.0 < self.recurrent_dropout < 1.0):
-            return None
-        masks = self.get_recurrent_dropout_mask_for_cell(state, training, count=self._mask_count())
-        return masks if isinstance(masks, list) else [masks]
+        return self._gate_masks(state, training, self._mask_count(), recurrent=True)
 
     # -- step protocol -------------------------------------------------------------------------
     def _input_bias(self):
@@ -350,3 +353,28 @@ def _zero_bias(bias):
 
 def _identity(x):
     return x
+
+
+def _unit_forget_bias(base_initializer, units):
+    """The LSTM bias initializer of `unit_forget_bias`: `base_initializer`, with ones for the forget gate (i, f, c, o)."""
+
+    def bias_initializer(shape, dtype=None):
+        parts = [
+            base_initializer((units,), dtype=dtype),
+            torch.ones((units,)),
+            base_initializer((2 * units,), dtype=dtype),
+        ]
+        parts = [torch.as_tensor(p) for p in parts]
+        return torch.cat([p.to(parts[0].dtype) for p in parts])
+
+    return bias_initializer
+
+
+def _lstm_gates(z, c_prev, gate, activation, dim):
+    """The LSTM update from the pre-activations `z` (blocks i, f, c, o along `dim`): returns (h, c)."""
+    z_i, z_f, z_c, z_o = z.chunk(4, dim=dim)
+    i = gate(z_i)
+    f = gate(z_f)
+    c = f * c_prev + i * activation(z_c)
+    o = gate(z_o)
+    return o * activation(c), c

@@ -14,6 +14,8 @@ from kerastorch.layers.recurrent_cell_base import _GateLayout
 from kerastorch.layers.recurrent_cell_base import _identity
 from kerastorch.layers.recurrent_cell_base import _implementation
 from kerastorch.layers.recurrent_cell_base import _is_activation
+from kerastorch.layers.recurrent_cell_base import _lstm_gates
+from kerastorch.layers.recurrent_cell_base import _unit_forget_bias
 from kerastorch.layers.recurrent_cell_base import _zero_bias
 
 
@@ -183,21 +185,9 @@ class LSTMCell(_BuiltinCell):
     def build(self, input_shape):
         self._add_kernels(input_shape)
         if self.use_bias:
+            bias_initializer = self.bias_initializer
             if self.unit_forget_bias:
-                base_initializer = self.bias_initializer
-                units = self.units
-
-                def bias_initializer(shape, dtype=None):
-                    parts = [
-                        base_initializer((units,), dtype=dtype),
-                        torch.ones((units,)),
-                        base_initializer((2 * units,), dtype=dtype),
-                    ]
-                    parts = [torch.as_tensor(p) for p in parts]
-                    return torch.cat([p.to(parts[0].dtype) for p in parts])
-
-            else:
-                bias_initializer = self.bias_initializer
+                bias_initializer = _unit_forget_bias(self.bias_initializer, self.units)
             self.bias = self.add_weight(
                 name="bias",
                 shape=(4 * self.units,),
@@ -216,14 +206,7 @@ class LSTMCell(_BuiltinCell):
             if len(recurrent_masks) == 1:
                 recurrent_masks = recurrent_masks * 4
             z = projected + torch.cat([F.linear(h_prev * m, w) for m, w in zip(recurrent_masks, recurrent)], dim=-1)
-        z_i, z_f, z_c, z_o = z.chunk(4, dim=-1)
-        gate = self.recurrent_activation or _identity
-        act = self.activation or _identity
-        i = gate(z_i)
-        f = gate(z_f)
-        c = f * c_prev + i * act(z_c)
-        o = gate(z_o)
-        h = o * act(c)
+        h, c = _lstm_gates(z, c_prev, self.recurrent_activation or _identity, self.activation or _identity, -1)
         return h, [h, c]
 
     def _fused_mode(self):
