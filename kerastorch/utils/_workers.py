@@ -124,16 +124,25 @@ def _seed_child(seed):
 # ---------------------------------------------------------------------------------------------
 # Worker loops (module level so that 'spawn' can find them)
 # ---------------------------------------------------------------------------------------------
-def _thread_task_loop(sequence, task_queue, result_queue, stop_event):
-    """Thread worker: computes `sequence[index]` for each `(task_id, index)` task."""
-    while not stop_event.is_set():
+def _tasks(task_queue, should_stop, on_stop=None):
+    """Yields the `(task_id, index)` tasks of `task_queue` until its None or `should_stop()` (then calls `on_stop`)."""
+    while True:
+        if should_stop():
+            if on_stop is not None:
+                on_stop()
+            return
         try:
             task = task_queue.get(timeout=_POLL_SECONDS)
         except queue.Empty:
             continue
         if task is None:
             return
-        task_id, index = task
+        yield task
+
+
+def _thread_task_loop(sequence, task_queue, result_queue, stop_event):
+    """Thread worker: computes `sequence[index]` for each `(task_id, index)` task."""
+    for task_id, index in _tasks(task_queue, stop_event.is_set):
         try:
             message = (task_id, _ITEM, sequence[index])
         except BaseException as exc:  # reported to the consumer, which raises it again
@@ -144,18 +153,12 @@ def _thread_task_loop(sequence, task_queue, result_queue, stop_event):
 def _process_task_loop(sequence, task_queue, result_queue, stop_event, parent_pid):
     """Process worker: computes `sequence[index]` for each task; results are sent pickled."""
     _prepare_child()
-    while True:
-        if stop_event.is_set() or os.getppid() != parent_pid:
-            # Unsent results are discarded: do not wait for the pipe to drain at exit.
-            result_queue.cancel_join_thread()
-            return
-        try:
-            task = task_queue.get(timeout=_POLL_SECONDS)
-        except queue.Empty:
-            continue
-        if task is None:
-            return
-        task_id, index = task
+
+    def stopped():
+        return stop_event.is_set() or os.getppid() != parent_pid
+
+    # When stopped, unsent results are discarded: do not wait for the pipe to drain at exit.
+    for task_id, index in _tasks(task_queue, stopped, on_stop=result_queue.cancel_join_thread):
         try:
             item = sequence[index]
             try:
