@@ -28,6 +28,8 @@ def main():
     arrays = {}
     data = np.random.RandomState(0).randn(3, 4, 5).astype("float32")
     arrays["slice_input"] = data
+    # The tests read the slice specs back from the model JSON; these keys name their outputs.
+    arrays["slice_keys"] = np.array(list(SLICES))
     x = keras.Input((4, 5), name="x")
     sliced = {key: x[spec] for key, spec in SLICES.items()}
     model = keras.Model(x, list(sliced.values()))

@@ -14,14 +14,23 @@ from kerastorch.models import load_model
 from kerastorch.models import model_from_json
 
 REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data", "symbolic_api_tfk2.npz"))
+
+
+def _index(entry):
+    """The Python index of tf.keras's JSON for a slice spec (lists are tuples; dicts are slices or Ellipsis)."""
+    if isinstance(entry, list):
+        return tuple(_index(item) for item in entry)
+    if isinstance(entry, dict):
+        if entry.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        return slice(entry["start"], entry["stop"], entry["step"])
+    return entry
+
+
+# The slices tf.keras was given, read back from its model JSON, under the names of their reference outputs.
+_TF_LAYERS = json.loads(str(REF["slice_model_json"]))["config"]["layers"][1:]
 SLICES = {
-    "col0": (slice(None), 0),
-    "last3": (Ellipsis, slice(None, 3)),
-    "last_step": (slice(None), -1, slice(None)),
-    "reversed": (slice(None), slice(None, None, -1), slice(4, 0, -2)),
-    "new_axis": (slice(None), None, 0),
-    "first_sample": 0,
-    "range": slice(1, 3),
+    str(key): _index(layer["inbound_nodes"][0][3]["slice_spec"]) for key, layer in zip(REF["slice_keys"], _TF_LAYERS)
 }
 
 
