@@ -28,7 +28,7 @@ def test_get_value_returns_a_copy():
     np.testing.assert_array_equal(K.get_value(variable), np.full((2, 2), 5.0))
     weights = K.batch_get_value([variable])
     weights[0][1, 1] = -1.0
-    assert float(variable[1, 1]) == 5.0
+    assert float(K.get_value(variable)[1, 1]) == 5.0
 
 
 def test_get_value_of_a_tensor_is_independent():
