@@ -1,0 +1,147 @@
+'''The Keras 2.2.4 example cifar10_cnn.py: a small deep CNN trained with real-time data
+augmentation (ImageDataGenerator, fit_generator), saved to an HDF5 file and evaluated.
+
+Synthetic stand-in for CIFAR10: 16x16 RGB images of noise with a large patch whose colour
+gives one of 10 classes (colour survives the shifts and flips of the augmentation).
+'''
+
+from __future__ import print_function
+import sys
+import numpy as np
+import keras
+from keras.preprocessing.image import ImageDataGenerator
+from keras.models import Sequential
+from keras.layers import Dense, Dropout, Activation, Flatten
+from keras.layers import Conv2D, MaxPooling2D
+import os
+
+batch_size = 32
+num_classes = 10
+epochs = 4
+data_augmentation = True
+num_predictions = 20
+save_dir = os.path.join(os.getcwd(), 'saved_models')
+model_name = 'keras_cifar10_trained_model.h5'
+
+np.random.seed(7)
+colours = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1],
+                    [0, 1, 1], [1, 1, 1], [1, .5, 0], [0, .5, 1], [.5, 0, 1]])
+
+
+def load_data(n):
+    """uint8 images (n, 16, 16, 3) and labels (n, 1), as cifar10.load_data gives them."""
+    labels = np.random.randint(num_classes, size=(n, 1))
+    images = np.random.randint(0, 80, size=(n, 16, 16, 3)).astype('float32')
+    for i in range(n):
+        r, c = np.random.randint(0, 6, size=2)
+        images[i, r:r + 10, c:c + 10, :] += 170 * colours[labels[i, 0]]
+    return images.clip(0, 255).astype('uint8'), labels
+
+
+# The data, split between train and test sets:
+(x_train, y_train), (x_test, y_test) = load_data(640), load_data(160)
+print('x_train shape:', x_train.shape)
+print(x_train.shape[0], 'train samples')
+print(x_test.shape[0], 'test samples')
+
+# Convert class vectors to binary class matrices.
+y_train = keras.utils.to_categorical(y_train, num_classes)
+y_test = keras.utils.to_categorical(y_test, num_classes)
+
+model = Sequential()
+model.add(Conv2D(16, (3, 3), padding='same',
+                 input_shape=x_train.shape[1:]))
+model.add(Activation('relu'))
+model.add(Conv2D(16, (3, 3)))
+model.add(Activation('relu'))
+model.add(MaxPooling2D(pool_size=(2, 2)))
+model.add(Dropout(0.25))
+
+model.add(Conv2D(32, (3, 3), padding='same'))
+model.add(Activation('relu'))
+model.add(Conv2D(32, (3, 3)))
+model.add(Activation('relu'))
+model.add(MaxPooling2D(pool_size=(2, 2)))
+model.add(Dropout(0.25))
+
+model.add(Flatten())
+model.add(Dense(64))
+model.add(Activation('relu'))
+model.add(Dropout(0.5))
+model.add(Dense(num_classes))
+model.add(Activation('softmax'))
+
+# initiate RMSprop optimizer
+opt = keras.optimizers.rmsprop(lr=0.002, decay=1e-6)
+
+# Let's train the model using RMSprop
+model.compile(loss='categorical_crossentropy',
+              optimizer=opt,
+              metrics=['accuracy'])
+
+x_train = x_train.astype('float32')
+x_test = x_test.astype('float32')
+x_train /= 255
+x_test /= 255
+
+if not data_augmentation:
+    print('Not using data augmentation.')
+    model.fit(x_train, y_train,
+              batch_size=batch_size,
+              epochs=epochs,
+              validation_data=(x_test, y_test),
+              shuffle=True)
+else:
+    print('Using real-time data augmentation.')
+    # This will do preprocessing and realtime data augmentation:
+    datagen = ImageDataGenerator(
+        featurewise_center=False,  # set input mean to 0 over the dataset
+        samplewise_center=False,  # set each sample mean to 0
+        featurewise_std_normalization=False,  # divide inputs by std of the dataset
+        samplewise_std_normalization=False,  # divide each input by its std
+        zca_whitening=False,  # apply ZCA whitening
+        zca_epsilon=1e-06,  # epsilon for ZCA whitening
+        rotation_range=0,  # randomly rotate images in the range (degrees, 0 to 180)
+        width_shift_range=0.1,  # randomly shift images horizontally (fraction of total width)
+        height_shift_range=0.1,  # randomly shift images vertically (fraction of total height)
+        shear_range=0.,  # set range for random shear
+        zoom_range=0.,  # set range for random zoom
+        channel_shift_range=0.,  # set range for random channel shifts
+        fill_mode='nearest',  # set mode for filling points outside the input boundaries
+        cval=0.,  # value used for fill_mode = "constant"
+        horizontal_flip=True,  # randomly flip images
+        vertical_flip=False,  # randomly flip images
+        rescale=None,  # set rescaling factor (applied before any other transformation)
+        preprocessing_function=None,  # set function that will be applied on each input
+        data_format=None,  # image data format, either "channels_first" or "channels_last"
+        validation_split=0.0)  # fraction of images reserved for validation
+
+    # Compute quantities required for feature-wise normalization
+    # (std, mean, and principal components if ZCA whitening is applied).
+    datagen.fit(x_train)
+
+    # Fit the model on the batches generated by datagen.flow().
+    history = model.fit_generator(datagen.flow(x_train, y_train,
+                                               batch_size=batch_size),
+                                  steps_per_epoch=x_train.shape[0] // batch_size,
+                                  epochs=epochs,
+                                  validation_data=(x_test, y_test),
+                                  workers=4)
+
+# Save model and weights
+if not os.path.isdir(save_dir):
+    os.makedirs(save_dir)
+model_path = os.path.join(save_dir, model_name)
+model.save(model_path)
+print('Saved trained model at %s ' % model_path)
+
+# Score trained model.
+scores = model.evaluate(x_test, y_test, verbose=1)
+print('Test loss:', scores[0])
+
+# Self-check: the saved file reloads to the same predictions, and the model learned the colours.
+reloaded = keras.models.load_model(model_path)
+same = np.allclose(reloaded.predict(x_test[:num_predictions]), model.predict(x_test[:num_predictions]), atol=1e-5)
+print('held-out accuracy %.3f (chance 0.1), reloaded model predicts the same: %s' % (scores[1], same))
+if not (scores[1] > 0.6 and same and history.history['loss'][-1] < history.history['loss'][0]):
+    sys.exit('cifar10_cnn: the model did not learn or the saved model differs')
