@@ -1,6 +1,9 @@
 """Layer: the Keras layer life cycle (lazy build, add_weight, Keras-layout weights) on torch.nn.Module."""
 
+import ast
+import functools
 import inspect
+import textwrap
 
 import torch
 
@@ -35,6 +38,26 @@ _BASE_KWARGS = (
 InputSpec = input_spec.InputSpec
 
 _KERAS_TENSOR_MODULE = []
+
+
+@functools.lru_cache(maxsize=None)
+def _call_assigns_in_place(call):
+    """Whether a user-written `call` has an augmented assignment (`inputs -= m`).
+
+    On TensorFlow `x -= m` rebinds `x` to a new tensor; on torch it writes into the tensor the
+    layer was given (another layer's output, the caller's array). Such layers get copies.
+    """
+    if getattr(call, "__module__", "").startswith("kerastorch."):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(call)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    return any(isinstance(node, ast.AugAssign) for node in ast.walk(tree))
+
+
+def _fresh_tensor(value):
+    return value.clone() if isinstance(value, torch.Tensor) else value
 
 
 def _keras_tensor():
@@ -126,6 +149,7 @@ class Layer(torch.nn.Module):
         self._call_takes_training = "training" in signature
         self._call_takes_mask = "mask" in signature
         self._call_takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in signature.values())
+        self._call_copies_inputs = _call_assigns_in_place(type(self).call)
 
     @classmethod
     def _default_name(cls):
@@ -144,6 +168,8 @@ class Layer(torch.nn.Module):
         return inputs
 
     def forward(self, inputs, *args, **kwargs):
+        if self._call_copies_inputs:
+            inputs = nest.map_structure(_fresh_tensor, inputs)
         return self.call(inputs, *args, **kwargs)
 
     def __call__(self, inputs, *args, **kwargs):
@@ -185,6 +211,7 @@ class Layer(torch.nn.Module):
         return outputs
 
     _autocast_inputs = True
+    _call_copies_inputs = False
 
     def _cast_input(self, inputs):
         """Float inputs take the layer's dtype (tf.keras autocast), except under torch.autocast."""
