@@ -3,7 +3,9 @@
 import numpy as np
 import torch
 
+from kerastorch.backend._config import get_device
 from kerastorch.backend._config import learning_phase
+from kerastorch.backend._config import standardize_dtype
 from kerastorch.backend._tensors import _as_tensor
 from kerastorch.backend._tensors import _like
 from kerastorch.backend._tensors import get_value
@@ -42,6 +44,7 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
             )
     return_list = isinstance(outputs, (list, tuple))
     model = model_module.Model(inputs=graph_inputs, outputs=list(outputs) if return_list else outputs)
+    differentiates = any(type(layer).__name__ == "Gradients" for layer in model._graph.layers)
 
     def run(values):
         values = list(values) if isinstance(values, (list, tuple)) else [values]
@@ -54,13 +57,29 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
                 training = int(np.asarray(get_value(value)))
             else:
                 feeds.append(value)
-        with torch.no_grad():
-            result = model(feeds if len(feeds) > 1 else feeds[0], training=bool(training))
+        if differentiates:
+            # Symbolic gradients (K.gradients) are taken through this very run, as tf.gradients in a graph.
+            feeds = [_differentiable_feed(value, tensor) for value, tensor in zip(feeds, graph_inputs)]
+            with torch.enable_grad():
+                result = model(feeds if len(feeds) > 1 else feeds[0], training=bool(training))
+        else:
+            with torch.no_grad():
+                result = model(feeds if len(feeds) > 1 else feeds[0], training=bool(training))
         if isinstance(result, (list, tuple)):
             return [get_value(r) for r in result]
         return [get_value(result)] if return_list else get_value(result)
 
     return run
+
+
+def _differentiable_feed(value, symbolic):
+    """`value` as a tensor of the symbolic input's dtype on the device, requiring gradients when floating."""
+    tensor = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+    dtype = standardize_dtype(symbolic.dtype)
+    tensor = tensor.to(device=get_device(), dtype=dtype if tensor.is_floating_point() else tensor.dtype)
+    if tensor.is_floating_point():
+        tensor = tensor.detach().requires_grad_(True)
+    return tensor
 
 
 # Control flow --------------------------------------------------------------------------------------

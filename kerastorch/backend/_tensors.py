@@ -426,8 +426,35 @@ def stop_gradient(variables):
 
 
 def gradients(loss, variables):
-    """Gradients of the scalar `loss` with respect to each of `variables` (None where unconnected)."""
-    return list(torch.autograd.grad(loss, list(variables), retain_graph=True, allow_unused=True))
+    """Gradients of `loss` (summed when not a scalar) with respect to each of `variables`.
+
+    As `tf.gradients`, the gradients can themselves be differentiated (a gradient penalty in a
+    loss trains), and the entry of a variable `loss` does not depend on is None. On symbolic
+    tensors (from Input() or layers) the gradients are symbolic tensors of the graph, evaluated
+    with `K.function`.
+
+    Args:
+        loss: a tensor.
+        variables: a tensor or weight, or a list of them.
+    """
+    if is_keras_tensor(loss):
+        from kerastorch.engine import op_layers
+
+        return op_layers.record_gradients(loss, variables)
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    wanted = [v for v in variables if isinstance(v, torch.Tensor) and v.requires_grad]
+    found = {}
+    if wanted and loss.requires_grad:
+        grads = torch.autograd.grad(
+            loss,
+            wanted,
+            grad_outputs=torch.ones_like(loss),
+            retain_graph=True,
+            create_graph=torch.is_grad_enabled(),
+            allow_unused=True,
+        )
+        found = {id(v): g for v, g in zip(wanted, grads)}
+    return [found.get(id(v)) for v in variables]
 
 
 @contextlib.contextmanager

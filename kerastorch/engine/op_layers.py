@@ -293,3 +293,126 @@ class AddMetric(layer_module.Layer):
         config = super().get_config()
         config.update({"aggregation": self.aggregation, "metric_name": self.metric_name})
         return config
+
+
+# ---------------------------------------------------------------------------------------------
+# K.gradients on symbolic tensors (Keras 2's tf.gradients in the graph)
+# ---------------------------------------------------------------------------------------------
+def _ancestry(tensor):
+    """The ids of the KerasTensors and the layers `tensor` is computed from (itself included)."""
+    tensors, layers, stack = set(), set(), [tensor]
+    while stack:
+        current = stack.pop()
+        if id(current) in tensors:
+            continue
+        tensors.add(id(current))
+        layer, node_index, _ = current._keras_history
+        layers.add(layer)
+        stack.extend(layer._inbound_nodes[node_index].keras_inputs)
+    return tensors, layers
+
+
+def record_gradients(loss, variables):
+    """`K.gradients(loss, variables)` for a symbolic `loss`: one symbolic gradient per variable.
+
+    As `tf.gradients` in a Keras 2 graph, the entry of a variable `loss` does not depend on is
+    None; the others are the outputs of one `Gradients` node, evaluated when the graph runs (see
+    `K.function`).
+
+    Args:
+        loss: a KerasTensor (a non-scalar one is summed, as tf.gradients does).
+        variables: a KerasTensor, a weight (Parameter), or a list of them.
+    """
+    from kerastorch.engine import keras_tensor  # imported late: it imports this module
+
+    if not isinstance(loss, keras_tensor.KerasTensor):
+        raise TypeError(f"K.gradients expects `loss` to be one tensor. Received: {type(loss).__name__}")
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    tensors, layers = _ancestry(loss)
+    layer_weights = {id(w) for layer in layers for w in layer.weights}
+    connected_tensors, connected_weights, slots = [], [], []
+    for index, variable in enumerate(variables):
+        if isinstance(variable, keras_tensor.KerasTensor):
+            if id(variable) in tensors:
+                slots.append((index, "tensor", len(connected_tensors)))
+                connected_tensors.append(variable)
+        elif isinstance(variable, torch.Tensor):
+            if id(variable) in layer_weights:
+                slots.append((index, "weight", len(connected_weights)))
+                connected_weights.append(variable)
+        else:
+            raise TypeError(
+                "K.gradients expects `variables` to be symbolic tensors (from Input() or layers) or weights. "
+                f"Received at index {index}: {type(variable).__name__}"
+            )
+    result = [None] * len(variables)
+    if not slots:
+        return result
+    layer = Gradients(len(connected_tensors), connected_weights)
+    outputs = layer([loss] + connected_tensors)
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    for index, kind, position in slots:
+        result[index] = outputs[position if kind == "tensor" else len(connected_tensors) + position]
+    return result
+
+
+class Gradients(layer_module.Layer):
+    """The gradients of a loss with respect to tensors of the graph and to weights, as a layer.
+
+    Its input is `[loss, *tensors]`, its outputs the gradient of `sum(loss)` with respect to each
+    tensor, then to each weight. The gradients are taken through the graph's own computation (one
+    forward pass, as `tf.gradients` in a Keras 2 graph), so the graph must run with autograd on
+    and its inputs requiring gradients: `K.function` runs it so. The gradients keep their own
+    autograd graph, so they can themselves be differentiated.
+
+    Args:
+        num_tensors: how many inputs after the loss are differentiated.
+        variables: the weights (Parameters) differentiated after the tensors.
+    """
+
+    _autocast_inputs = False
+    _expects_list_input = True
+
+    def __init__(self, num_tensors, variables=(), **kwargs):
+        kwargs.setdefault("name", backend.unique_object_name("gradients"))
+        super().__init__(**kwargs)
+        self.num_tensors = int(num_tensors)
+        # A tuple, so the weights are not registered as this layer's own.
+        self._variables = tuple(variables)
+
+    def call(self, inputs):
+        loss, tensors = inputs[0], list(inputs[1 : 1 + self.num_tensors])
+        targets = tensors + list(self._variables)
+        if not torch.is_grad_enabled():
+            raise ValueError(
+                f"Layer '{self.name}' (K.gradients) runs with autograd off (in predict/evaluate or torch.no_grad()). "
+                "Evaluate symbolic gradients with K.function([inputs], [..., grads])."
+            )
+        wanted = [t for t in targets if t.requires_grad]
+        grads = {}
+        if wanted and loss.requires_grad:
+            found = torch.autograd.grad(
+                loss,
+                wanted,
+                grad_outputs=torch.ones_like(loss),
+                retain_graph=True,
+                create_graph=True,
+                allow_unused=True,
+            )
+            grads = {id(t): g for t, g in zip(wanted, found)}
+        outputs = []
+        for target in targets:
+            grad = grads.get(id(target))
+            outputs.append(torch.zeros_like(target) if grad is None else grad)
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def _infer_symbolic_output(self, inputs, kwargs):
+        tensors = list(inputs[1 : 1 + self.num_tensors])
+        shapes = [tuple(t.shape) for t in tensors] + [tuple(v.shape) for v in self._variables]
+        dtypes = [t.dtype for t in tensors] + [backend.dtype_name(v.dtype) for v in self._variables]
+        return (shapes if len(shapes) > 1 else shapes[0]), dtypes
+
+    def get_config(self):
+        raise ValueError(
+            f"Layer '{self.name}' (K.gradients) cannot be saved: rebuild the gradients with K.gradients after loading."
+        )
