@@ -171,6 +171,9 @@ class Model(layer_module.Layer):
 
     def compute_output_shape(self, input_shape):
         if self._graph is not None:
+            refined = model_graph.refined_output_shapes(self, input_shape)
+            if refined is not None:
+                return refined
             shapes = [t.shape for t in self._graph.outputs]
             batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
             return model_graph.pack_outputs(self, [(batch,) + tuple(s[1:]) for s in shapes])

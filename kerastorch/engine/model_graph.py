@@ -2,6 +2,7 @@
 
 from kerastorch.engine import graph as graph_module
 from kerastorch.engine import nest
+from kerastorch.engine import shape_probe
 
 
 def init_graph(model, inputs, outputs):
@@ -9,8 +10,10 @@ def init_graph(model, inputs, outputs):
     model._nested_inputs = inputs
     model._nested_outputs = outputs
     input_list = flatten_io(inputs)
-    output_list = [outputs[key] for key in sorted(outputs)] if isinstance(outputs, dict) else (
-        list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    output_list = (
+        [outputs[key] for key in sorted(outputs)]
+        if isinstance(outputs, dict)
+        else (list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
     )
     model._graph = graph_module.Graph(input_list, output_list)
     model._is_graph_network = True
@@ -69,9 +72,7 @@ def standardize_call_inputs(model, inputs):
             )
         return list(inputs)
     if len(graph_inputs) != 1:
-        raise ValueError(
-            f"Model '{model.name}' expects {len(graph_inputs)} inputs, but it received a single tensor."
-        )
+        raise ValueError(f"Model '{model.name}' expects {len(graph_inputs)} inputs, but it received a single tensor.")
     return [inputs]
 
 
@@ -87,6 +88,36 @@ def run(model, inputs, training, mask):
     if mask is not None:
         masks = mask if isinstance(mask, (list, tuple)) else [mask]
     return pack_outputs(model, model._graph.run(tensors, training=training, masks=masks))
+
+
+def refined_output_shapes(model, input_shape):
+    """The output shapes for `input_shape` where it knows dimensions the graph's inputs leave None, else None.
+
+    A model called on a tensor with more known dimensions than its own inputs (a Sequential
+    starting with an Embedding without `input_length`, called on `Input((10,))`) gives the
+    shapes its layers compute for that tensor, as Keras 2 re-runs its layers on a new input.
+    """
+    shapes = (
+        input_shape
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list))
+        else [input_shape]
+    )
+    graph_inputs = model._graph.inputs
+    if len(shapes) != len(graph_inputs):
+        return None
+    refines = False
+    for given, tensor in zip(shapes, graph_inputs):
+        if given is None or len(given) != len(tensor.shape):
+            return None
+        refines = refines or any(own is None and dim is not None for own, dim in zip(tensor.shape[1:], given[1:]))
+    if not refines:
+        return None
+    probe_shape = [tuple(s) for s in shapes] if len(shapes) > 1 else tuple(shapes[0])
+    try:
+        refined, _ = shape_probe.probe(model, probe_shape, [t.dtype for t in graph_inputs], {})
+    except (RuntimeError, NotImplementedError, ValueError, TypeError):
+        return None
+    return refined
 
 
 def compute_mask(model, inputs, mask):
