@@ -24,6 +24,48 @@ def prepare_optimizer(model):
     model._optimizer_version = version
 
 
+def trainable_state(model):
+    """`{layer: trainable}` for the model and every layer inside it (tf.keras `_get_trainable_state`)."""
+    return {layer: layer._trainable for layer in [model] + model._all_sublayers()}
+
+
+def _set_trainable_state(state):
+    changed = False
+    for layer, value in state.items():
+        if layer._trainable != value:
+            layer._trainable = value
+            layer._sync_requires_grad()
+            changed = True
+    if changed:
+        layer_weights._STRUCTURE_VERSION[0] += 1
+
+
+class CompiledTrainableState:
+    """Trains with the `trainable` flags the model had at `compile()` (tf.keras 2 semantics).
+
+    A GAN compiles its discriminator, then sets `discriminator.trainable = False` before
+    compiling the combined model: `discriminator.train_on_batch` still updates the
+    discriminator. The flags set after compile come back on exit.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.restore = None
+
+    def __enter__(self):
+        compiled = getattr(self.model, "_compiled_trainable_state", None)
+        if compiled and any(layer._trainable != value for layer, value in compiled.items()):
+            self.restore = {layer: layer._trainable for layer in compiled}
+            _set_trainable_state(compiled)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.restore is not None:
+            _set_trainable_state(self.restore)
+            self.restore = None
+        return False
+
+
 def regularization(model):
     """The model's losses (regularization, added losses) for the compiled loss, or None when it has none."""
     if model._static_losses or layer_losses.dynamic_losses_seen():
@@ -39,6 +81,10 @@ def train_step(model, data):
     if model._optimizer_version is None or model._optimizer_version[0] != layer_weights.structure_version():
         prepare_optimizer(model)
     optimizer = model.optimizer
+    if not loss.requires_grad:
+        # Nothing to train (every weight frozen): tf.keras 2 computes the loss and updates nothing.
+        compiled.update_metrics(y, y_preds, sample_weight)
+        return compiled
     optimizer.zero_grad(set_to_none=True)
     scaled_loss = getattr(optimizer, "get_scaled_loss", None)  # LossScaleOptimizer
     (loss if scaled_loss is None else scaled_loss(loss)).backward()
@@ -93,14 +139,15 @@ def train_on_batch(model, x, y, sample_weight, class_weight, reset_metrics, retu
     """The body of `Model.train_on_batch`: one gradient update on a single batch."""
     model._require_compiled("training")
     batch = _single_batch(model, x, y, sample_weight, class_weight)
-    prepare_optimizer(model)
-    if reset_metrics:
-        model.reset_metrics()
-    model.train()
-    try:
-        model.train_step(batch)
-    finally:
-        model.eval()
+    with CompiledTrainableState(model):
+        prepare_optimizer(model)
+        if reset_metrics:
+            model.reset_metrics()
+        model.train()
+        try:
+            model.train_step(batch)
+        finally:
+            model.eval()
     return _batch_results(model, return_dict)
 
 

@@ -41,6 +41,7 @@ def compile(
     model._jit_compile = bool(jit_compile)
     model._compiled = None
     model._optimizer_version = None
+    model._compiled_trainable_state = model_steps.trainable_state(model)
     if model._outputs_known():
         model._make_compiled()
         if model.built and model.trainable_weights:
@@ -83,18 +84,19 @@ def fit(
         val_adapter = _validation_adapter(model, validation_data, batch_size, validation_steps, generator_options)
     if model._compiled is None:
         model._make_compiled()
-    model_steps.prepare_optimizer(model)
-    return loops.fit_loop(
-        model,
-        adapter,
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        verbose=verbose,
-        callbacks=callbacks,
-        val_adapter=val_adapter,
-        validation_freq=validation_freq,
-        batch_size=batch_size or getattr(adapter, "batch_size", None) or 32,
-    )
+    with model_steps.CompiledTrainableState(model):
+        model_steps.prepare_optimizer(model)
+        return loops.fit_loop(
+            model,
+            adapter,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            verbose=verbose,
+            callbacks=callbacks,
+            val_adapter=val_adapter,
+            validation_freq=validation_freq,
+            batch_size=batch_size or getattr(adapter, "batch_size", None) or 32,
+        )
 
 
 def _validation_adapter(model, validation_data, batch_size, validation_steps, generator_options):
