@@ -380,12 +380,23 @@ def test_early_stopping_restores_best_weights(capsys):
 
 
 def test_early_stopping_warns_once_about_missing_monitor():
-    stopper = callbacks.EarlyStopping(monitor="val_acc")
-    with pytest.warns(RuntimeWarning, match="val_acc.*Available metrics are: loss,val_accuracy") as record:
-        run_epochs(callbacks.CallbackList([stopper]), FakeModel(), [{"loss": 1.0, "val_accuracy": 0.5}] * 3)
+    stopper = callbacks.EarlyStopping(monitor="val_los")
+    with pytest.warns(RuntimeWarning, match="val_los.*Available metrics are: loss,val_loss") as record:
+        run_epochs(callbacks.CallbackList([stopper]), FakeModel(), [{"loss": 1.0, "val_loss": 0.5}] * 3)
     assert len(record) == 1
-    assert "Did you mean monitor='val_accuracy'?" in str(record[0].message)
+    assert "Did you mean monitor='val_loss'?" in str(record[0].message)
     assert stopper.stopped_epoch == 0
+
+
+def test_keras_2_2_acc_monitor_reads_the_accuracy_log_key():
+    # Keras 2.2.4 scripts monitor 'val_acc' for metrics=['accuracy'], logged 'val_accuracy' since 2.3.
+    stopper = callbacks.EarlyStopping(monitor="val_acc", patience=1)
+    logs = [{"loss": 1.0, "val_accuracy": value} for value in (0.5, 0.7, 0.6, 0.6, 0.9)]
+    with pytest.warns(RuntimeWarning, match="Monitoring 'val_accuracy' for 'val_acc'") as record:
+        ran = run_epochs(callbacks.CallbackList([stopper]), FakeModel(), logs)
+    assert len(record) == 1
+    assert stopper.monitor_op is np.greater  # 'auto' mode maximizes an accuracy
+    assert ran == 3 and stopper.stopped_epoch == 2 and stopper.best == 0.7
 
 
 def test_unknown_mode_falls_back_to_auto_with_a_warning():

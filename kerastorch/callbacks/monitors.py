@@ -36,6 +36,15 @@ def _resolve_mode(callback_name, monitor, mode):
     return mode
 
 
+def _accuracy_alias(monitor):
+    """The other spelling of an accuracy log key (`val_acc` <-> `val_accuracy`), or None."""
+    if monitor.endswith("accuracy"):
+        return monitor[: -len("accuracy")] + "acc"
+    if monitor.endswith("acc"):
+        return monitor + "uracy"
+    return None
+
+
 class _Monitor:
     """Reads the monitored value from logs, warning once when it is missing."""
 
@@ -47,6 +56,18 @@ class _Monitor:
     def value(self, logs):
         logs = logs or {}
         value = logs.get(self.monitor)
+        if value is None:
+            alias = _accuracy_alias(self.monitor)
+            if alias is not None and logs.get(alias) is not None:
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(
+                        f"Monitoring {alias!r} for {self.monitor!r}: `metrics=['accuracy']` is logged as "
+                        f"'accuracy' since Keras 2.3 (Keras 2.2.4 logged 'acc'). Pass monitor={alias!r}.",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+                return logs[alias]
         if value is None and not self._warned:
             self._warned = True
             available = [name for name in logs if name not in ("batch", "size")]
