@@ -984,3 +984,8 @@ def test_progbar_logger_validation_inside_fit_is_silent(clock, capsys, monkeypat
 def test_progbar_logger_rejects_unknown_count_mode():
     with pytest.raises(ValueError, match="count_mode='batches'"):
         callbacks.ProgbarLogger(count_mode="batches")
+
+
+def test_checkpoint_file_name_with_keras_2_2_val_acc_field(tmp_path):
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "w.{epoch:02d}-{val_acc:.2f}.h5"), save_weights_only=True)
+    assert checkpoint._get_file_path(2, {"val_accuracy": 0.8765}) == str(tmp_path / "w.03-0.88.h5")

@@ -245,6 +245,11 @@ class ModelCheckpoint(base.Callback):
 
     def _get_file_path(self, epoch, logs, batch=None):
         fields = dict(logs)
+        for key in list(fields):
+            # Keras 2.2.4 file names say {val_acc:.2f}; the logs say 'val_accuracy' (and back).
+            alias = _accuracy_alias(key)
+            if alias is not None:
+                fields.setdefault(alias, fields[key])
         fields["epoch"] = epoch + 1
         if batch is not None:
             fields["batch"] = batch + 1  # 1-based in file names, as tf.keras 2
