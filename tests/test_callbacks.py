@@ -989,3 +989,12 @@ def test_progbar_logger_rejects_unknown_count_mode():
 def test_checkpoint_file_name_with_keras_2_2_val_acc_field(tmp_path):
     checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "w.{epoch:02d}-{val_acc:.2f}.h5"), save_weights_only=True)
     assert checkpoint._get_file_path(2, {"val_accuracy": 0.8765}) == str(tmp_path / "w.03-0.88.h5")
+
+
+def test_history_answers_keras_2_2_acc_keys():
+    history = callbacks.History()
+    run_epochs(callbacks.CallbackList([history]), FakeModel(), [{"accuracy": 0.5, "val_accuracy": 0.25}] * 2)
+    assert history.history["acc"] == [0.5, 0.5] and history.history["val_acc"] == [0.25, 0.25]
+    assert sorted(history.history) == ["accuracy", "val_accuracy"]
+    with pytest.raises(KeyError, match="val_loss"):
+        history.history["val_loss"]

@@ -145,3 +145,15 @@ def wants_batch_hooks(callback, mode):
 def is_lazy(callback):
     """Whether `callback` takes raw (possibly tensor-valued) batch logs."""
     return getattr(type(callback), "_lazy_batch_logs", False) is True
+
+
+def _accuracy_alias(name):
+    """The other spelling of an accuracy log key (`val_acc` <-> `val_accuracy`), or None.
+
+    Keras 2.2.4 logged `metrics=['accuracy']` as 'acc'; Keras 2.3 and tf.keras 2 log 'accuracy'.
+    """
+    if name.endswith("accuracy"):
+        return name[: -len("accuracy")] + "acc"
+    if name.endswith("acc"):
+        return name + "uracy"
+    return None

@@ -31,6 +31,16 @@ __all__ = [
 _BATCH_INFO_KEYS = frozenset(["batch", "size", "num_steps"])
 
 
+class _HistoryDict(dict):
+    """`History.history`: a dict where a Keras 2.2.4 key (`history['val_acc']`) finds `val_accuracy`."""
+
+    def __missing__(self, key):
+        alias = base._accuracy_alias(key) if isinstance(key, str) else None
+        if alias is not None and dict.__contains__(self, alias):
+            return self[alias]
+        raise KeyError(key)
+
+
 class History(base.Callback):
     """Records the epoch logs; `fit` returns it.
 
@@ -41,7 +51,7 @@ class History(base.Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = _HistoryDict()
         self.epoch = []
 
     def on_train_begin(self, logs=None):

@@ -36,15 +36,6 @@ def _resolve_mode(callback_name, monitor, mode):
     return mode
 
 
-def _accuracy_alias(monitor):
-    """The other spelling of an accuracy log key (`val_acc` <-> `val_accuracy`), or None."""
-    if monitor.endswith("accuracy"):
-        return monitor[: -len("accuracy")] + "acc"
-    if monitor.endswith("acc"):
-        return monitor + "uracy"
-    return None
-
-
 class _Monitor:
     """Reads the monitored value from logs, warning once when it is missing."""
 
@@ -57,7 +48,7 @@ class _Monitor:
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
-            alias = _accuracy_alias(self.monitor)
+            alias = base._accuracy_alias(self.monitor)
             if alias is not None and logs.get(alias) is not None:
                 if not self._warned:
                     self._warned = True
@@ -247,7 +238,7 @@ class ModelCheckpoint(base.Callback):
         fields = dict(logs)
         for key in list(fields):
             # Keras 2.2.4 file names say {val_acc:.2f}; the logs say 'val_accuracy' (and back).
-            alias = _accuracy_alias(key)
+            alias = base._accuracy_alias(key)
             if alias is not None:
                 fields.setdefault(alias, fields[key])
         fields["epoch"] = epoch + 1
