@@ -2,6 +2,7 @@
 
 import torch
 
+from kerastorch import _families
 from kerastorch import backend
 from kerastorch.engine import symbolic_ops
 
@@ -235,13 +236,6 @@ _ACTIVATIONS = {
 _ALIASES = {"softmax_v2": "softmax"}
 
 
-def _scoped(custom_objects):
-    """User objects visible here: global registry, open CustomObjectScopes, then `custom_objects`."""
-    from kerastorch.saving import serialization
-
-    return serialization.scoped_custom_objects(custom_objects)
-
-
 def _layer_class(class_name, custom_objects):
     """The advanced activation layer class (LeakyReLU, PReLU, ...) named `class_name`, or None."""
     from kerastorch.saving import serialization
@@ -265,7 +259,7 @@ def deserialize(name, custom_objects=None):
             config (`{"class_name": "LeakyReLU", "config": {...}}`).
         custom_objects: optional dict of user functions/classes by name.
     """
-    custom_objects = _scoped(custom_objects)
+    custom_objects = _families.scoped_custom_objects(custom_objects)
     if isinstance(name, dict):
         class_name = name.get("class_name")
         config = name.get("config", {})

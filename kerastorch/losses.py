@@ -13,6 +13,7 @@ tf.keras 2 does.
 
 import inspect
 
+from kerastorch import _families
 from kerastorch import backend
 from kerastorch._loss_classes import BinaryCrossentropy
 from kerastorch._loss_classes import CategoricalCrossentropy
@@ -197,10 +198,11 @@ def _valid_names():
     return ", ".join(sorted(set(LOSS_FUNCTIONS) | (set(LOSS_CLASSES) - {"Loss", "LossFunctionWrapper"})))
 
 
-def _custom_objects(custom_objects):
-    from kerastorch.saving import serialization
-
-    return serialization.scoped_custom_objects(custom_objects)
+def _drop_keras3_fn(class_name, cls, inner):
+    """Keras 3 configs carry `fn` for every loss wrapper class; only `LossFunctionWrapper` takes it."""
+    if class_name in LOSS_CLASSES and "fn" in inner and cls is not LossFunctionWrapper:
+        inner.pop("fn")
+    return inner
 
 
 def serialize(loss):
@@ -225,7 +227,7 @@ def deserialize(config, custom_objects=None):
         config: a loss name (`'mse'`, `'MeanSquaredError'`) or `{'class_name': ..., 'config': ...}`.
         custom_objects: optional dict of user-defined losses by name.
     """
-    objects = _custom_objects(custom_objects)
+    objects = _families.scoped_custom_objects(custom_objects)
     if isinstance(config, str):
         if config in objects:
             obj = objects[config]
@@ -237,26 +239,9 @@ def deserialize(config, custom_objects=None):
             raise ValueError(f"Unknown loss function {config!r}. Valid names: {_valid_names()}.")
         return obj() if inspect.isclass(obj) else obj
     if isinstance(config, dict):
-        if "class_name" not in config:
-            raise ValueError(
-                f"Improper loss config: expected a dict with 'class_name' and 'config'. Received: {config!r}"
-            )
-        class_name = config["class_name"]
-        inner = config.get("config") or {}
-        if class_name == "function":  # Keras 3 spelling of a plain function.
-            return deserialize(inner, custom_objects)
-        cls = objects.get(class_name, LOSS_CLASSES.get(class_name))
-        if cls is None:
-            raise ValueError(f"Unknown loss class {class_name!r}. Valid names: {_valid_names()}.")
-        if not inspect.isclass(cls):
-            return cls
-        inner = dict(inner)
-        if class_name in LOSS_CLASSES and "fn" in inner and cls is not LossFunctionWrapper:
-            inner.pop("fn")  # Keras 3 configs carry `fn` for every wrapper.
-        from kerastorch.saving import serialization
-
-        with serialization.CustomObjectScope(custom_objects or {}):
-            return cls.from_config(inner)
+        return _families.from_class_config(
+            "loss", config, LOSS_CLASSES, custom_objects, deserialize, _valid_names(), _drop_keras3_fn
+        )
     raise TypeError(f"Could not interpret loss config {config!r}: expected a string or a dict.")
 
 

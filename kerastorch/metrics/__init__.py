@@ -14,6 +14,7 @@ counts, Precision, Recall, AUC).
 
 import inspect
 
+from kerastorch import _families
 from kerastorch import losses
 from kerastorch.metrics.accuracy_metrics import ACC
 from kerastorch.metrics.accuracy_metrics import Accuracy
@@ -219,9 +220,7 @@ def deserialize(config, custom_objects=None):
         config: a metric name (`'mae'`, `'BinaryAccuracy'`) or `{'class_name': ..., 'config': ...}`.
         custom_objects: optional dict of user-defined metrics by name.
     """
-    from kerastorch.saving import serialization
-
-    objects = serialization.scoped_custom_objects(custom_objects)
+    objects = _families.scoped_custom_objects(custom_objects)
     if isinstance(config, str):
         if config in objects:
             obj = objects[config]
@@ -238,21 +237,9 @@ def deserialize(config, custom_objects=None):
             raise ValueError(f"Unknown metric function {config!r}. Valid names: {_valid_names()}.")
         return obj() if inspect.isclass(obj) else obj
     if isinstance(config, dict):
-        if "class_name" not in config:
-            raise ValueError(
-                f"Improper metric config: expected a dict with 'class_name' and 'config'. Received: {config!r}"
-            )
-        class_name = config["class_name"]
-        inner = config.get("config") or {}
-        if class_name == "function":  # Keras 3 spelling of a plain function.
-            return deserialize(inner, custom_objects)
-        cls = objects.get(class_name, METRIC_CLASSES.get(class_name))
-        if cls is None:
-            raise ValueError(f"Unknown metric class {class_name!r}. Valid names: {_valid_names()}.")
-        if not inspect.isclass(cls):
-            return cls
-        with serialization.CustomObjectScope(custom_objects or {}):
-            return cls.from_config(dict(inner))
+        return _families.from_class_config(
+            "metric", config, METRIC_CLASSES, custom_objects, deserialize, _valid_names()
+        )
     raise TypeError(f"Could not interpret metric config {config!r}: expected a string or a dict.")
 
 
