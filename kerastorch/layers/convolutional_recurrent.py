@@ -64,12 +64,16 @@ class _ConvRNN(recurrent_base.RNN):
             raise TypeError(
                 f"{who} cannot stack convolutional cells: pass a single cell instance as `cell`. Received: cell={cell!r}"
             )
-        # tf.keras's convolutional RNNs keep `time_major` in their config but always run batch-major.
+        if time_major:
+            # tf.keras 2.15 keeps the flag in the config but still runs batch-major: a silent no-op.
+            raise ValueError(
+                f"{who} runs batch-major only (inputs `(batch, time, ...)`); tf.keras 2 ignores `time_major` "
+                f"for convolutional RNNs. Transpose the input instead. Received: time_major={time_major!r}"
+            )
         super().__init__(cell, return_sequences, return_state, go_backwards, stateful, False, False, **kwargs)
         self.rank = int(rank)
         # tf.keras builds the cell in the layer's name scope: `conv_lstm2d/kernel:0`.
         object.__setattr__(cell, "_in_owner_name_scope", True)
-        self._time_major_config = bool(time_major)
         self._spatial_shape = None
 
     # -- shapes --------------------------------------------------------------------------------
@@ -188,7 +192,7 @@ class _ConvRNN(recurrent_base.RNN):
 
     def _rnn_config(self):
         config = super()._rnn_config()
-        config["time_major"] = self._time_major_config
+        config["time_major"] = False
         return config
 
 

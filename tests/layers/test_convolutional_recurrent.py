@@ -206,9 +206,12 @@ def test_unroll_and_wrong_input_rank_are_refused():
         ConvLSTM2D(2, 5)(np.zeros((1, 2, 3, 3, 1), "float32"))
 
 
-def test_time_major_is_kept_in_the_config_but_runs_batch_major_as_tf_keras():
-    layer = ConvLSTM2D(2, 3, time_major=True)
-    assert layer.get_config()["time_major"] is True
+def test_time_major_true_raises_instead_of_being_ignored():
+    # tf.keras 2.15 accepts time_major=True here and still runs batch-major; we refuse the no-op.
+    with pytest.raises(ValueError, match="runs batch-major only.*time_major=True"):
+        ConvLSTM2D(2, 3, time_major=True)
+    layer = ConvLSTM2D(2, 3, time_major=False)
+    assert layer.get_config()["time_major"] is False
     assert tuple(layer(np.zeros((2, 3, 5, 5, 1), "float32")).shape) == (2, 3, 3, 2)
 
 
